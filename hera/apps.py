@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HeraConfig(AppConfig):
+    name = "hera"
+    verbose_name = "Hera"

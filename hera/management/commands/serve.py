@@ -1,0 +1,66 @@
+"""Run the web server and the generation worker together, in the foreground; Ctrl-C stops both.
+
+This is the single-instance layout (free hosting tiers that allow one process tree) and what `make run` uses.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the web server and the django-q2 worker together; stop both on Ctrl-C or when either exits."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--server",
+            choices=["runserver", "gunicorn"],
+            default="runserver" if settings.DEBUG else "gunicorn",
+            help="runserver in development (the default with DJANGO_DEBUG on), gunicorn in production",
+        )
+
+    def handle(self, *args, host, port, server, **options):
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        if server == "gunicorn":
+            web = [sys.executable, "-m", "gunicorn", "hera.wsgi", "--bind", f"{host}:{port}", "--workers", "2"]
+        else:
+            web = [*manage, "runserver", f"{host}:{port}", "--noreload"]
+        children = {
+            "web server": subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True),
+            "worker": subprocess.Popen([*manage, "qcluster"], cwd=settings.BASE_DIR, start_new_session=True),
+        }
+        self.stdout.write(f"Hera is running on http://{host}:{port}/ with its worker. Ctrl-C stops both.")
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            exited = [name for name, child in children.items() if child.poll() is not None]
+            if exited:
+                exit_code = children[exited[0]].returncode or 1
+                self.stderr.write(f"The {exited[0]} exited; stopping Hera.")
+                break
+            time.sleep(0.2)
+        for child in children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        sys.exit(exit_code)

@@ -1,0 +1,253 @@
+"""Hera settings: one file, read from the environment, with safe local defaults.
+
+With nothing set, Hera runs on SQLite in var/, the offline generator, the offline checkout and console email.
+With DJANGO_DEBUG off, anything that must not default (the secret key, the allowed hosts) is a start-up error.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+# Django basics
+
+DEBUG = env_bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    SECRET_KEY = "hera-local-development-only-not-secret"
+ALLOWED_HOSTS = [h.strip() for h in env_str("DJANGO_ALLOWED_HOSTS").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+HERA_BASE_URL = env_str("HERA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [HERA_BASE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_q",
+    "hera",
+    "orders",
+    "generation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hera.urls"
+WSGI_APPLICATION = "hera.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in var/ by default. WAL and a busy timeout let the web process and the worker share the file;
+# IMMEDIATE transactions take the write lock up front so two writers queue instead of failing mid-transaction.
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hera.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    sqlite_path = Path(DATABASES["default"]["NAME"])
+    if not sqlite_path.is_absolute():
+        sqlite_path = BASE_DIR / sqlite_path
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["NAME"] = str(sqlite_path)
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Languages: the customer side speaks French (default) and English.
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env_str("HERA_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = HERA_BASE_URL.startswith("https://")
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Email: SMTP when EMAIL_HOST is set, otherwise printed to the console and written to var/mail/.
+
+EMAIL_HOST = env_str("EMAIL_HOST")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hera <livres@hera.local>")
+EMAIL_TIMEOUT = 10
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+else:
+    EMAIL_BACKEND = "hera.mail.ConsoleAndFileBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# Generation
+
+GOOGLE_API_KEY = env_str("GOOGLE_API_KEY")
+HERA_GENERATOR = env_str("HERA_GENERATOR", "google" if GOOGLE_API_KEY else "offline")
+if HERA_GENERATOR not in {"offline", "google"}:
+    raise ImproperlyConfigured(f"HERA_GENERATOR must be offline or google, not {HERA_GENERATOR!r}.")
+if HERA_GENERATOR == "google" and not GOOGLE_API_KEY:
+    raise ImproperlyConfigured("HERA_GENERATOR=google needs GOOGLE_API_KEY.")
+HERA_GENAI_BASE_URL = env_str("HERA_GENAI_BASE_URL")
+HERA_TEXT_MODEL = env_str("HERA_TEXT_MODEL", "gemini-2.5-flash")
+HERA_IMAGE_MODEL = env_str("HERA_IMAGE_MODEL", "gemini-2.5-flash-image")
+HERA_IMAGE_CONCURRENCY = env_int("HERA_IMAGE_CONCURRENCY", 3, minimum=1)
+HERA_OFFLINE_PAGE_SECONDS = env_float("HERA_OFFLINE_PAGE_SECONDS", 0.0)
+
+# Payments: without a secret key, the offline checkout stands in for Stripe Checkout.
+
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY when DJANGO_DEBUG is off.")
+HERA_CURRENCY = "eur"
+HERA_PRICE_BASE_CENTS = env_int("HERA_PRICE_BASE_CENTS", 1490)
+HERA_PRICE_PER_PAGE_CENTS = env_int("HERA_PRICE_PER_PAGE_CENTS", 50)
+
+# Queue
+
+HERA_MINUTES_PER_BOOK = env_int("HERA_MINUTES_PER_BOOK", 5, minimum=1)
+HERA_CONCURRENT_GENERATIONS = env_int("HERA_CONCURRENT_GENERATIONS", 1, minimum=1)
+HERA_LEASE_SECONDS = env_int("HERA_LEASE_SECONDS", 60, minimum=3)
+HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
+HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)
+HERA_BOOK_TIMEOUT_SECONDS = env_int("HERA_BOOK_TIMEOUT_SECONDS", 1800, minimum=60)
+
+# The worker: a django-q2 cluster on the ORM broker. One process generates, one book at a time; the task is
+# recycled after each book and above a memory ceiling. The broker re-delivers a task after `retry` seconds, so
+# `timeout` stays below it and the task that drives generation is idempotent (the Order claim is the real lock).
+
+Q_CLUSTER = {
+    "name": "hera",
+    "orm": "default",
+    "workers": env_int("HERA_WORKERS", HERA_CONCURRENT_GENERATIONS, minimum=1),
+    "recycle": 1,
+    "max_rss": env_int("HERA_WORKER_MAX_RSS_KB", 300_000, minimum=50_000),
+    "timeout": HERA_BOOK_TIMEOUT_SECONDS,
+    "retry": HERA_BOOK_TIMEOUT_SECONDS + 300,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "save_limit": 500,
+    "poll": 0.5,
+    "catch_up": False,
+    "label": "Worker tasks",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "hera": {"handlers": ["console"], "level": env_str("HERA_LOG_LEVEL", "INFO"), "propagate": False},
+        "django_q": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

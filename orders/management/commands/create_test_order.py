@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from orders import queue
+from orders.models import MAX_PAGES, MIN_PAGES, Kind, Language, Order, Priority, Theme
+
+
+class Command(BaseCommand):
+    help = "Create a low-priority test order, queue it, and print its status URL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--pages", type=int, default=4, help=f"pages in the book ({MIN_PAGES}-{MAX_PAGES})")
+        parser.add_argument("--email", default="test@hera.local")
+        parser.add_argument("--language", choices=Language.values, default=Language.FR)
+        parser.add_argument("--name", default="Zoë", help="the child's first name")
+        parser.add_argument("--age", type=int, default=5)
+        parser.add_argument("--theme", choices=Theme.values, default=Theme.SPACE)
+
+    def handle(self, *args, **options):
+        if not MIN_PAGES <= options["pages"] <= MAX_PAGES:
+            raise CommandError(f"--pages must be between {MIN_PAGES} and {MAX_PAGES}.")
+        order = Order.objects.create(
+            email=options["email"],
+            child_name=options["name"],
+            child_age=options["age"],
+            theme=options["theme"],
+            language=options["language"],
+            page_count=options["pages"],
+            kind=Kind.TEST,
+            priority=Priority.LOW,
+        )
+        queue.enqueue(order, actor="manage.py create_test_order", note="test order")
+        self.stdout.write(f"Queued test order {order.reference} ({order.page_count} pages, {order.language}).")
+        self.stdout.write(order.absolute_url)

@@ -1,0 +1,406 @@
+"""Orders: the customer's book, whose `status` doubles as the generation queue.
+
+Only the transition methods below write `status`; each checks the table of allowed transitions and records an
+OrderEvent. Queue-level operations that need locks (claim, lease, recovery) live in orders/queue.py.
+"""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MIN_PAGES = 2
+MAX_PAGES = 24
+MIN_AGE = 1
+MAX_AGE = 12
+
+
+def new_token() -> str:
+    """Return an unguessable public token (192 random bits, URL-safe)."""
+    return secrets.token_urlsafe(24)
+
+
+class InvalidTransition(Exception):
+    """An order was asked to move to a status its current status does not allow."""
+
+
+class LeaseLost(Exception):
+    """A worker wrote to an order whose lease it no longer holds (expired, recovered, cancelled)."""
+
+
+class Status(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    QUEUED = "queued", _("In the queue")
+    GENERATING = "generating", _("Being created")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    EXPIRED = "expired", _("Expired")
+
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING_PAYMENT: frozenset({Status.QUEUED, Status.CANCELLED, Status.EXPIRED}),
+    Status.QUEUED: frozenset({Status.GENERATING, Status.CANCELLED, Status.REFUNDED}),
+    Status.GENERATING: frozenset({Status.DONE, Status.QUEUED, Status.FAILED, Status.CANCELLED, Status.REFUNDED}),
+    Status.DONE: frozenset({Status.QUEUED, Status.REFUNDED}),
+    Status.FAILED: frozenset({Status.QUEUED, Status.REFUNDED}),
+    Status.CANCELLED: frozenset({Status.QUEUED, Status.REFUNDED}),
+    # A payment that completes after its session expired is still a payment: it must be served.
+    Status.EXPIRED: frozenset({Status.QUEUED, Status.REFUNDED}),
+    Status.REFUNDED: frozenset(),
+}
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 20, _("High")
+    NORMAL = 10, _("Normal")
+    LOW = 0, _("Low")
+
+
+class Kind(models.TextChoices):
+    PAID = "paid", _("Paid")
+    FREE = "free", _("Free")
+    TEST = "test", _("Test")
+
+
+class Language(models.TextChoices):
+    FR = "fr", "Français"
+    EN = "en", "English"
+
+
+class Theme(models.TextChoices):
+    SPACE = "space", _("Space adventure")
+    OCEAN = "ocean", _("Under the sea")
+    FOREST = "forest", _("Enchanted forest")
+    DINOSAURS = "dinosaurs", _("Dinosaurs")
+    PIRATES = "pirates", _("Pirates")
+    CASTLE = "castle", _("Knights and castles")
+    FARM = "farm", _("On the farm")
+    JUNGLE = "jungle", _("Jungle safari")
+
+
+class OrderQuerySet(models.QuerySet):
+    def queued(self):
+        return self.filter(status=Status.QUEUED)
+
+    def generating(self):
+        return self.filter(status=Status.GENERATING)
+
+    def live_generating(self, now=None):
+        return self.generating().filter(lease_expires_at__gt=now or timezone.now())
+
+    def expired_leases(self, now=None):
+        return self.generating().filter(lease_expires_at__lte=now or timezone.now())
+
+    def ready(self, now=None):
+        """Queued orders that may be claimed now (not waiting out a retry backoff)."""
+        now = now or timezone.now()
+        return self.queued().filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+
+    def in_claim_order(self):
+        return self.order_by(*CLAIM_ORDER)
+
+
+CLAIM_ORDER = ("-priority", "queued_at", "id")
+
+
+class Order(models.Model):
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+
+    # The customer's inputs.
+    email = models.EmailField(_("email"), max_length=254)
+    child_name = models.CharField(_("child's first name"), max_length=40)
+    child_age = models.PositiveSmallIntegerField(_("child's age"))
+    theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.FR)
+    page_count = models.PositiveSmallIntegerField(_("number of pages"))
+    dedication = models.TextField(_("dedication"), max_length=300, blank=True)
+
+    # Queue state.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, editable=False)
+    priority = models.SmallIntegerField(choices=Priority.choices, default=Priority.HIGH)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAID)
+    amount_cents = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="eur")
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    not_before = models.DateTimeField(null=True, blank=True, editable=False, help_text="Retry backoff.")
+
+    # The lease of the worker generating the order; every worker write is fenced by lease_token.
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    worker_id = models.CharField(max_length=100, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+
+    # Progress and result. `story` is the checkpoint of the written story; finished pages are files in storage.
+    pages_done = models.PositiveSmallIntegerField(default=0, editable=False)
+    pages_total = models.PositiveSmallIntegerField(default=0, editable=False)
+    story = models.JSONField(null=True, blank=True, editable=False)
+    pdf = models.FileField(upload_to="books/", max_length=255, blank=True, editable=False)
+
+    stripe_session_id = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
+    stripe_payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The waiting rows in claim order: what claim_next() and position() read.
+            models.Index(
+                F("priority").desc(),
+                "queued_at",
+                "id",
+                name="order_queued_claim_idx",
+                condition=Q(status="queued"),
+            ),
+            models.Index(fields=["status", "lease_expires_at"], name="order_status_lease_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(page_count__gte=MIN_PAGES) & Q(page_count__lte=MAX_PAGES), name="order_page_count_range"
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="order_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.child_name}"
+
+    @property
+    def reference(self) -> str:
+        """A short reference, safe to show staff and logs (never enough to guess the token)."""
+        return f"#{self.pk}" if self.pk else "#new"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"token": self.token})
+
+    @property
+    def absolute_url(self) -> str:
+        return settings.HERA_BASE_URL + self.get_absolute_url()
+
+    # Transitions. Each one checks the table, sets every related field, saves with update_fields and records an
+    # OrderEvent. Callers that race (worker, webhook, admin) lock the row first; see orders/queue.py.
+
+    def can_transition(self, to: str) -> bool:
+        return to in ALLOWED_TRANSITIONS[self.status]
+
+    def _transition(self, to: str, *, actor: str, note: str = "", **changes) -> "OrderEvent":
+        if not self.can_transition(to):
+            raise InvalidTransition(
+                f"Order {self.reference} cannot go from {self.status} to {to}"
+                + (f" ({note})" if note else "")
+                + "."
+            )
+        from_status = self.status
+        self.status = to
+        for field, value in changes.items():
+            setattr(self, field, value)
+        with transaction.atomic():
+            self.save(update_fields=["status", "updated_at", *changes])
+            return OrderEvent.objects.create(
+                order=self, from_status=from_status, to_status=to, actor=actor[:100], note=note[:2000]
+            )
+
+    def mark_queued(self, *, actor: str, note: str = "", priority: int | None = None) -> "OrderEvent":
+        """Put the order in the queue for the first time (after payment, or as a free/test order)."""
+        now = timezone.now()
+        changes = {"queued_at": now, "not_before": None, "pages_total": self.page_count}
+        if self.status == Status.PENDING_PAYMENT or self.status == Status.EXPIRED:
+            changes["paid_at"] = self.paid_at or now
+        if priority is not None:
+            changes["priority"] = priority
+        return self._transition(Status.QUEUED, actor=actor, note=note, **changes)
+
+    def mark_generating(self, *, worker_id: str, lease_seconds: int) -> "OrderEvent":
+        now = timezone.now()
+        return self._transition(
+            Status.GENERATING,
+            actor=worker_id,
+            note=f"attempt {self.attempts + 1}",
+            started_at=now,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_token=uuid.uuid4(),
+            worker_id=worker_id[:100],
+            attempts=self.attempts + 1,
+            not_before=None,
+        )
+
+    def mark_done(self, *, pdf_name: str, actor: str) -> "OrderEvent":
+        return self._transition(
+            Status.DONE,
+            actor=actor,
+            note="book ready",
+            pdf=pdf_name,
+            finished_at=timezone.now(),
+            pages_done=self.pages_total,
+            last_error="",
+            **self._lease_cleared(),
+        )
+
+    def mark_retry_later(self, *, error: str, actor: str, delay_seconds: int) -> "OrderEvent":
+        """Put a failed attempt back in the queue, in its original place, after a backoff."""
+        return self._transition(
+            Status.QUEUED,
+            actor=actor,
+            note=f"attempt {self.attempts} failed, retrying: {error}",
+            last_error=error,
+            not_before=timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds else None,
+            **self._lease_cleared(),
+        )
+
+    def mark_lease_recovered(self, *, actor: str = "recovery") -> "OrderEvent":
+        """Return an order whose worker vanished to the queue, in its original place."""
+        return self._transition(
+            Status.QUEUED,
+            actor=actor,
+            note=f"lease of {self.worker_id or 'a worker'} expired during attempt {self.attempts}",
+            last_error=f"worker lost its lease during attempt {self.attempts}",
+            **self._lease_cleared(),
+        )
+
+    def mark_failed(self, *, error: str, actor: str) -> "OrderEvent":
+        return self._transition(
+            Status.FAILED,
+            actor=actor,
+            note=error,
+            last_error=error,
+            finished_at=timezone.now(),
+            **self._lease_cleared(),
+        )
+
+    def mark_cancelled(self, *, actor: str, note: str = "") -> "OrderEvent":
+        return self._transition(Status.CANCELLED, actor=actor, note=note, **self._lease_cleared())
+
+    def mark_expired(self, *, actor: str, note: str = "") -> "OrderEvent":
+        return self._transition(Status.EXPIRED, actor=actor, note=note)
+
+    def mark_refunded(self, *, actor: str, note: str = "") -> "OrderEvent":
+        return self._transition(Status.REFUNDED, actor=actor, note=note, **self._lease_cleared())
+
+    def mark_retried(self, *, actor: str, note: str = "") -> "OrderEvent":
+        """Staff retry of a failed or cancelled order: back in the queue with fresh attempts."""
+        if self.status not in (Status.FAILED, Status.CANCELLED):
+            raise InvalidTransition(f"Order {self.reference} is {self.status}; only failed or cancelled can be retried.")
+        return self._transition(
+            Status.QUEUED,
+            actor=actor,
+            note=note or "retried by staff",
+            attempts=0,
+            last_error="",
+            queued_at=self.queued_at or timezone.now(),
+            not_before=None,
+            pages_total=self.page_count,
+        )
+
+    def mark_regenerate(self, *, actor: str, note: str = "") -> "OrderEvent":
+        """Queue a done book to be made again; the old PDF stays until the new one replaces it."""
+        if self.status != Status.DONE:
+            raise InvalidTransition(f"Order {self.reference} is {self.status}; only done books can be regenerated.")
+        return self._transition(
+            Status.QUEUED,
+            actor=actor,
+            note=note or "regeneration requested",
+            attempts=0,
+            last_error="",
+            queued_at=timezone.now(),
+            not_before=None,
+            story=None,
+            pages_done=0,
+            pages_total=self.page_count,
+        )
+
+    @staticmethod
+    def _lease_cleared() -> dict:
+        return {"lease_expires_at": None, "lease_token": None, "worker_id": ""}
+
+
+class OrderEvent(models.Model):
+    """One status change: the audit trail behind every order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.CharField(max_length=100, help_text="Who made the change: a user, stripe, a worker, recovery.")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status} by {self.actor}"
+
+
+class ProcessedStripeEvent(models.Model):
+    """A Stripe event id already handled: a redelivery of the same event changes nothing."""
+
+    event_id = models.CharField(max_length=255, primary_key=True)
+    event_type = models.CharField(max_length=100)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class EmailKind(models.TextChoices):
+    QUEUED = "queued", _("Order confirmation")
+    READY = "ready", _("Book ready")
+    FAILED = "failed", _("Generation failed")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class OutboundEmail(models.Model):
+    """The outbox: written in the same transaction as the change that causes it, delivered after commit.
+
+    `dedupe_key` makes "at most once per order and kind" a database fact; a staff resend gets a key of its own.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    dedupe_key = models.CharField(max_length=150, unique=True)
+    to = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="email_pending_idx", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for {self.order.reference}"
+
+    @property
+    def message_id(self) -> str:
+        """A stable Message-ID, so a retried delivery is recognisably the same message."""
+        domain = settings.HERA_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "hera.local"
+        return f"<{self.dedupe_key.replace(':', '.')}@{domain}>"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of each worker process, shown by /healthz and the admin's queue page."""
+
+    worker_id = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    current_order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -1,0 +1,274 @@
+"""The durable queue: orders whose status is `queued`, claimed by workers under a lease.
+
+Claims take the waiting row with `SELECT … FOR UPDATE SKIP LOCKED` in the shortest possible transaction. Every write
+a worker makes afterwards names the lease token it was given; once the lease is lost (expired and recovered, or the
+order cancelled) those writes raise LeaseLost and change nothing.
+"""
+
+import logging
+import math
+import os
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from .models import EmailKind, LeaseLost, Order, OrderEvent, Priority, Status, WorkerHeartbeat
+
+log = logging.getLogger("hera.queue")
+
+# Claims are serialised on PostgreSQL by a transaction-scoped advisory lock, so two claimers cannot both see a free
+# generation slot; SKIP LOCKED then lets them pass over rows that a webhook or the admin holds. SQLite's IMMEDIATE
+# transactions already serialise writers.
+CLAIM_LOCK_KEY = 0x4E7A_C1A1
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def queue_size() -> int:
+    return Order.objects.queued().count()
+
+
+def wake_worker() -> None:
+    """Ask the cluster to look at the queue now (the schedule would, within a minute)."""
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.process_next_order", task_name="process_next_order", q_options={"group": "queue"})
+
+
+def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = None) -> bool:
+    """Queue a new or just-paid order once; return False when it was already past that point."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        # Only a payment (or a new free/test order) queues: a cancelled or refunded order is never revived here.
+        if order.status not in (Status.PENDING_PAYMENT, Status.EXPIRED):
+            return False
+        size_before = queue_size()
+        order.mark_queued(actor=actor, note=note, priority=priority)
+        outbox_add(order, EmailKind.QUEUED)
+        transaction.on_commit(wake_worker)
+    log.info(
+        "order added %s kind=%s priority=%s queue size %d -> %d",
+        order.reference, order.kind, order.priority, size_before, size_before + 1,
+    )
+    return True
+
+
+def outbox_add(order: Order, kind: str) -> None:
+    from .emails import outbox_add as add
+
+    add(order, kind)
+
+
+def claim_next(worker_id: str | None = None) -> Order | None:
+    """Claim the next ready order under a fresh lease, unless every generation slot is taken."""
+    worker_id = worker_id or default_worker_id()
+    recover_expired_leases()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_KEY])
+        now = timezone.now()
+        if Order.objects.live_generating(now).count() >= settings.HERA_CONCURRENT_GENERATIONS:
+            return None
+        order = Order.objects.ready(now).in_claim_order().select_for_update(skip_locked=True).first()
+        if order is None:
+            return None
+        order.mark_generating(worker_id=worker_id, lease_seconds=settings.HERA_LEASE_SECONDS)
+    log.info(
+        "order claimed %s by %s attempt %d/%d, %d left in queue",
+        order.reference, worker_id, order.attempts, settings.HERA_MAX_ATTEMPTS, queue_size(),
+    )
+    return order
+
+
+def _fenced(order_id: int, lease_token) -> Order:
+    """Lock and return the order if `lease_token` still holds its lease; raise LeaseLost otherwise."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.status != Status.GENERATING or order.lease_token != lease_token:
+        raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
+    return order
+
+
+def heartbeat(order_id: int, lease_token, worker_id: str | None = None) -> bool:
+    """Renew the lease; return False when it was lost and the worker must stop."""
+    now = timezone.now()
+    renewed = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
+        lease_expires_at=now + timedelta(seconds=settings.HERA_LEASE_SECONDS)
+    )
+    worker_seen(worker_id or default_worker_id(), order_id if renewed else None)
+    return bool(renewed)
+
+
+def worker_seen(worker_id: str, order_id: int | None = None) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id[:100], defaults={"seen_at": timezone.now(), "current_order_id": order_id}
+    )
+
+
+def record_progress(order_id: int, lease_token, pages_done: int) -> None:
+    """Record that `pages_done` pages are finished; raise LeaseLost if the lease is gone."""
+    updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
+        pages_done=pages_done, updated_at=timezone.now()
+    )
+    if not updated:
+        raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
+    log.info("order progress #%d page %d", order_id, pages_done)
+
+
+def save_story(order_id: int, lease_token, story: dict) -> None:
+    """Checkpoint the written story so a resumed attempt does not write it again."""
+    updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
+        story=story, updated_at=timezone.now()
+    )
+    if not updated:
+        raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
+
+
+def finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = "worker") -> Order:
+    """Mark the book done with its PDF, and queue the `ready` email."""
+    with transaction.atomic():
+        order = _fenced(order_id, lease_token)
+        order.mark_done(pdf_name=pdf_name, actor=worker_id)
+        outbox_add(order, EmailKind.READY)
+    seconds = (order.finished_at - order.started_at).total_seconds() if order.started_at else 0
+    log.info("order completed %s %d pages in %.1fs", order.reference, order.pages_total, seconds)
+    return order
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    return settings.HERA_RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1)
+
+
+def fail(order_id: int, lease_token, error: str, *, worker_id: str = "worker") -> Order:
+    """Record a failed attempt: back to the queue with a backoff, or `failed` at the attempt limit."""
+    error = error[:2000]
+    with transaction.atomic():
+        order = _fenced(order_id, lease_token)
+        if order.attempts >= settings.HERA_MAX_ATTEMPTS:
+            order.mark_failed(error=error, actor=worker_id)
+            outbox_add(order, EmailKind.FAILED)
+        else:
+            order.mark_retry_later(error=error, actor=worker_id, delay_seconds=retry_delay_seconds(order.attempts))
+    log.warning(
+        "order failed %s attempt %d/%d: %s%s",
+        order.reference, order.attempts, settings.HERA_MAX_ATTEMPTS, error,
+        "" if order.status == Status.FAILED else " (will retry)",
+    )
+    return order
+
+
+def recover_expired_leases() -> int:
+    """Put orders whose worker vanished back in their place in the queue; fail them at the attempt limit."""
+    recovered = 0
+    while True:
+        with transaction.atomic():
+            order = Order.objects.expired_leases().select_for_update(skip_locked=True).order_by("id").first()
+            if order is None:
+                return recovered
+            if order.attempts >= settings.HERA_MAX_ATTEMPTS:
+                order.mark_failed(
+                    error=f"the worker lost its lease on each of {order.attempts} attempts", actor="recovery"
+                )
+                outbox_add(order, EmailKind.FAILED)
+            else:
+                worker = order.worker_id
+                order.mark_lease_recovered()
+        recovered += 1
+        if order.status == Status.FAILED:
+            log.warning("order failed %s: lease lost on attempt %d, no attempts left", order.reference, order.attempts)
+        else:
+            log.warning(
+                "order recovered after a lost lease %s (worker %s, attempt %d/%d), back in its place",
+                order.reference, worker, order.attempts, settings.HERA_MAX_ATTEMPTS,
+            )
+
+
+# Staff operations on the order of the queue. They change no status, but are recorded in the order's history.
+
+
+def move_to_front(order: Order, *, actor: str) -> bool:
+    """Give a queued order the first place: the highest queued priority, ahead of everyone at it."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Status.QUEUED:
+            return False
+        top = Order.objects.queued().exclude(pk=order.pk).aggregate(Max("priority"))["priority__max"]
+        priority = max(order.priority, top if top is not None else order.priority)
+        first = Order.objects.queued().filter(priority=priority).exclude(pk=order.pk).aggregate(Min("queued_at"))
+        earliest = first["queued_at__min"]
+        queued_at = min(order.queued_at, earliest - timedelta(milliseconds=1)) if earliest else order.queued_at
+        order.priority, order.queued_at = priority, queued_at
+        order.save(update_fields=["priority", "queued_at", "updated_at"])
+        _note(order, actor, "moved to the front of the queue")
+    log.info("order moved to front %s by %s", order.reference, actor)
+    return True
+
+
+def set_priority(order: Order, priority: int, *, actor: str) -> bool:
+    if priority not in Priority.values:
+        raise ValueError(f"Unknown priority {priority!r}.")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.priority == priority:
+            return False
+        order.priority = priority
+        order.save(update_fields=["priority", "updated_at"])
+        _note(order, actor, f"priority set to {Priority(priority).label}")
+    return True
+
+
+def _note(order: Order, actor: str, note: str) -> None:
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=actor, note=note)
+
+
+# Position and ETA, as the customer and staff see them.
+
+
+def position(order: Order) -> int | None:
+    """1-based place in line: generating orders first (by start), then queued ones in claim order."""
+    if order.status == Status.GENERATING:
+        earlier = Order.objects.generating().filter(started_at__lt=order.started_at).count()
+        same_start = Order.objects.generating().filter(started_at=order.started_at, id__lt=order.id).count()
+        return 1 + earlier + same_start
+    if order.status != Status.QUEUED:
+        return None
+    ahead = Order.objects.queued().filter(
+        Q(priority__gt=order.priority)
+        | Q(priority=order.priority, queued_at__lt=order.queued_at)
+        | Q(priority=order.priority, queued_at=order.queued_at, id__lt=order.id)
+    )
+    return 1 + Order.objects.generating().count() + ahead.count()
+
+
+def positions() -> dict[int, int]:
+    """Every generating and queued order's position, in two queries (for lists and the admin)."""
+    result: dict[int, int] = {}
+    generating = Order.objects.generating().order_by("started_at", "id").values_list("id", flat=True)
+    for rank, order_id in enumerate(generating, start=1):
+        result[order_id] = rank
+    offset = len(result)
+    for rank, order_id in enumerate(Order.objects.queued().in_claim_order().values_list("id", flat=True), start=1):
+        result[order_id] = offset + rank
+    return result
+
+
+def eta_minutes(position_in_line: int | None) -> int | None:
+    if position_in_line is None:
+        return None
+    return math.ceil(position_in_line / settings.HERA_CONCURRENT_GENERATIONS) * settings.HERA_MINUTES_PER_BOOK
+
+
+def queue_summary() -> dict:
+    """What /api/queue-status tells the world: sizes and a short reference, never customer data."""
+    current = Order.objects.generating().order_by("started_at", "id").only("id").first()
+    return {
+        "queue_size": queue_size(),
+        "is_processing": current is not None,
+        "current_job": current.reference if current else None,
+    }

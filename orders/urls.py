@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("orders/<str:token>/status.json", views.status_json, name="status_json"),
+    path("orders/<str:token>/book.pdf", views.book_pdf, name="book_pdf"),
+    path("orders/<str:token>/", views.status_json, name="detail"),
+    path("api/queue-status", views.queue_status, name="queue_status"),
+    path("healthz", views.healthz, name="healthz"),
+]

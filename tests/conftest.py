@@ -1,0 +1,54 @@
+import pytest
+from django.conf import settings
+
+from orders import queue
+from orders.models import Kind, Order, Priority
+
+
+def pytest_sessionstart(session):
+    """Stop at once, in one line, when the suite's PostgreSQL is not reachable."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"],
+            dbname="postgres", connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        pytest.exit(
+            f"PostgreSQL is not reachable at {db['HOST']}:{db['PORT'] or 5432} ({reason}); start it or set DATABASE_URL.",
+            returncode=3,
+        )
+
+
+def make_order(**overrides) -> Order:
+    """Create an order (pending payment unless `status="queued"` is asked for) with sensible inputs."""
+    status = overrides.pop("status", None)
+    fields = {
+        "email": "parent@example.com",
+        "child_name": "Zoë",
+        "child_age": 5,
+        "theme": "space",
+        "language": "fr",
+        "page_count": 4,
+        "kind": Kind.PAID,
+        "priority": Priority.HIGH,
+    }
+    fields.update(overrides)
+    order = Order.objects.create(**fields)
+    if status == "queued":
+        queue.enqueue(order, actor="test")
+        order.refresh_from_db()
+    elif status is not None:
+        raise ValueError("make_order only creates pending_payment or queued orders; use the transitions for more.")
+    return order
+
+
+@pytest.fixture
+def order_factory(db):
+    return make_order
+
