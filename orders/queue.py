@@ -118,7 +118,8 @@ def record_progress(order_id: int, lease_token, pages_done: int) -> None:
     )
     if not updated:
         raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
-    log.info("order progress #%d page %d", order_id, pages_done)
+    total = Order.objects.filter(pk=order_id).values_list("pages_total", flat=True).first()
+    log.info("order progress #%d page %d/%d", order_id, pages_done, total or 0)
 
 
 def save_story(order_id: int, lease_token, story: dict) -> None:
