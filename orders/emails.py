@@ -1,8 +1,44 @@
-"""The email outbox: rows written with the change that causes them, delivered after commit, retried until sent."""
+"""The email outbox: rows written with the change that causes them, delivered after commit, retried until sent.
 
-from django.db import transaction
+A row is sent inside the transaction that holds its lock (`SELECT … FOR UPDATE SKIP LOCKED`) and marks it sent, so
+two senders (the after-commit thread, the worker's periodic sweep) never send the same row. If the commit itself
+failed after SMTP accepted the message, the retry carries the same Message-ID, which mail clients deduplicate.
+"""
 
-from .models import Order, OutboundEmail
+import logging
+import threading
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from . import queue
+from .models import EmailKind, Order, OutboundEmail
+
+log = logging.getLogger("hera.emails")
+
+LANGUAGES = ("fr", "en")
+SUBJECTS = {
+    "fr": {
+        EmailKind.QUEUED: "Le livre de {name} est dans la file",
+        EmailKind.READY: "Le livre de {name} est prêt",
+        EmailKind.FAILED: "Le livre de {name} n'a pas pu être créé",
+        EmailKind.REFUNDED: "Votre commande pour {name} est remboursée",
+    },
+    "en": {
+        EmailKind.QUEUED: "{name}'s book is in the queue",
+        EmailKind.READY: "{name}'s book is ready",
+        EmailKind.FAILED: "We could not create {name}'s book",
+        EmailKind.REFUNDED: "Your order for {name} has been refunded",
+    },
+}
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
 
 
 def outbox_add(order: Order, kind: str, *, dedupe_key: str | None = None) -> OutboundEmail | None:
@@ -17,5 +53,106 @@ def outbox_add(order: Order, kind: str, *, dedupe_key: str | None = None) -> Out
     return email
 
 
+def email_resend_ready(order: Order) -> OutboundEmail:
+    """Queue a new copy of the `ready` email (a staff resend), with a dedupe key and Message-ID of its own."""
+    email = outbox_add(order, EmailKind.READY, dedupe_key=f"order-{order.pk}-ready-resend-{uuid.uuid4().hex[:12]}")
+    assert email is not None  # a fresh random key cannot exist yet
+    return email
+
+
 def deliver_soon(email_id: int) -> None:
-    """Deliver a just-committed outbox row without waiting for the periodic sweep (hook for the delivery code)."""
+    """Deliver a just-committed outbox row from a short thread, so the request (or the worker) never waits."""
+    # Not a daemon: a worker process recycled right after a book, or a web server stopping, waits for the send
+    # (bounded by EMAIL_TIMEOUT) instead of cutting it between SMTP's acceptance and our commit.
+    threading.Thread(target=_deliver_in_thread, args=(email_id,), name=f"hera-email-{email_id}").start()
+
+
+def _deliver_in_thread(email_id: int) -> None:
+    try:
+        deliver_due(OutboundEmail.objects.filter(pk=email_id))
+    except Exception:
+        log.exception("email %s: immediate delivery crashed; the periodic sweep will retry", email_id)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def deliver_pending(limit: int = 50) -> int:
+    """Send up to `limit` due outbox rows, one transaction each; return how many were sent."""
+    sent = 0
+    for _ in range(limit):
+        outcome = deliver_due(OutboundEmail.objects.all())
+        # Stop at the first failure: the server is probably down for every row, and each try may cost a timeout.
+        if not outcome:
+            break
+        sent += 1
+    return sent
+
+
+def deliver_due(emails) -> bool | None:
+    """Send the first due, unsent, unlocked row of `emails`; return True if sent, False on error, None if none."""
+    with transaction.atomic():
+        email = (
+            emails.filter(sent_at__isnull=True, next_attempt_at__lte=timezone.now())
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if email is None:
+            return None
+        try:
+            email_message(email).send()
+        except Exception as exc:  # SMTP down, refused, timed out, a template error: record it and retry later
+            email_record_failure(email, exc)
+            return False
+        email.sent_at = timezone.now()
+        email.attempts += 1
+        email.last_error = ""
+        email.save(update_fields=["sent_at", "attempts", "last_error"])
+    log.info("email sent %s to order %s (attempt %d)", email.kind, email.order.reference, email.attempts)
+    return True
+
+
+def email_record_failure(email: OutboundEmail, exc: Exception) -> None:
+    email.attempts += 1
+    delay = min(RETRY_BASE_SECONDS * 2 ** (email.attempts - 1), RETRY_MAX_SECONDS)
+    email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    email.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+    email.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+    log.warning(
+        "email failed %s to order %s attempt %d, retry in %ds: %s",
+        email.kind, email.order.reference, email.attempts, delay, email.last_error,
+    )
+
+
+def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
+    order = email.order
+    language = order.language if order.language in LANGUAGES else settings.LANGUAGE_CODE
+    context = email_context(email)
+    with translation.override(language):
+        text = render_to_string(f"emails/{language}/{email.kind}.txt", context)
+        html = render_to_string(f"emails/{language}/{email.kind}.html", context)
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[language][email.kind].format(name=order.child_name),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"X-Hera-Email": email.kind, "Message-ID": email.message_id},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def email_context(email: OutboundEmail) -> dict:
+    """Everything the templates show; the place in line is computed now, when the email leaves."""
+    order = email.order
+    position = queue.position(order)
+    return {
+        "order": order,
+        "kind": email.kind,
+        "position": position,
+        "eta_minutes": queue.eta_minutes(position),
+        "order_url": order.absolute_url,
+        "amount": order.amount_cents / 100,
+        "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),
+    }

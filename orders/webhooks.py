@@ -1,0 +1,169 @@
+"""Stripe webhooks: verify the signature, then apply the event once, in the transaction that records its id.
+
+Stripe delivers at least once, in any order, sometimes twice at the same moment. The event id is inserted into
+ProcessedStripeEvent first, in the same transaction as the event's effect: a redelivery fails that insert (a
+concurrent one waits on the primary key until the first commits, then fails it) and changes nothing.
+"""
+
+import logging
+from collections.abc import Callable
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from .emails import outbox_add
+from .models import EmailKind, Order, ProcessedStripeEvent, Status
+from .payments import order_mark_paid, order_record_stripe_ids
+
+log = logging.getLogger("hera.webhooks")
+
+# Stripe's own default: a signed delivery older than five minutes is refused (replay protection).
+SIGNATURE_TOLERANCE_SECONDS = 300
+PAID_STATUSES = ("paid", "no_payment_required")
+ACTOR = "stripe"
+
+
+class BadWebhook(Exception):
+    """The request is not a readable Stripe event signed with our secret."""
+
+
+def event_verify(payload: bytes, signature: str) -> dict:
+    """Return the event as a plain dict once its signature and timestamp are checked; raise BadWebhook if not."""
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError as exc:
+        raise BadWebhook(f"signature: {exc.user_message or exc}") from exc
+    except (ValueError, TypeError, AttributeError) as exc:
+        # A body that is not UTF-8 JSON describing an object (ValueError covers UnicodeDecodeError and JSON errors).
+        raise BadWebhook(f"unreadable body: {exc.__class__.__name__}") from exc
+    data = event.to_dict()
+    obj = data.get("data", {}).get("object") if isinstance(data.get("data"), dict) else None
+    if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str) or not isinstance(obj, dict):
+        raise BadWebhook("unreadable body: not a Stripe event")
+    return data
+
+
+class StripeEventHandler:
+    """Apply one verified Stripe event; the method is chosen by event type and each one is idempotent."""
+
+    def __init__(self, event: dict):
+        self.event = event
+        self.object: dict = event["data"]["object"]
+        self.handlers: dict[str, Callable[[], Order | None]] = {
+            "checkout.session.completed": self.session_completed,
+            "checkout.session.async_payment_succeeded": self.session_async_payment_succeeded,
+            "checkout.session.async_payment_failed": self.session_async_payment_failed,
+            "checkout.session.expired": self.session_expired,
+            "charge.refunded": self.charge_refunded,
+        }
+
+    def handle(self) -> str:
+        """Apply the event unless it was processed before; return what happened (for the log)."""
+        event_id, event_type = self.event["id"], self.event["type"]
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = ProcessedStripeEvent.objects.create(event_id=event_id, event_type=event_type[:100])
+            except IntegrityError:
+                log.info("stripe event %s %s already processed, ignored", event_type, event_id)
+                return "duplicate"
+            handler = self.handlers.get(event_type)
+            if handler is None:
+                log.info("stripe event %s %s not handled, acknowledged", event_type, event_id)
+                return "ignored"
+            order = handler()
+            if order is not None:
+                record.order = order
+                record.save(update_fields=["order"])
+        log.info("stripe event %s %s applied to %s", event_type, event_id, order.reference if order else "no order")
+        return "applied" if order else "unknown order"
+
+    # Checkout Sessions.
+
+    def session_completed(self) -> Order | None:
+        order = self.session_order()
+        if order is None:
+            return None
+        if self.object.get("payment_status") in PAID_STATUSES:
+            return self.session_paid(order)
+        # A delayed payment method (SEPA debit…): the money comes with async_payment_succeeded.
+        order_record_stripe_ids(order, session_id=self.object["id"], payment_intent_id=self.payment_intent_id())
+        log.info("checkout completed unpaid for %s, awaiting the asynchronous payment", order.reference)
+        return order
+
+    def session_async_payment_succeeded(self) -> Order | None:
+        order = self.session_order()
+        return self.session_paid(order) if order else None
+
+    def session_async_payment_failed(self) -> Order | None:
+        order = self.session_order(locked=True)
+        if order is not None and self.is_current_session(order) and order.status == Status.PENDING_PAYMENT:
+            order.mark_cancelled(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']})")
+        return order
+
+    def session_expired(self) -> Order | None:
+        order = self.session_order(locked=True)
+        # Only an unpaid order expires: an expiry delivered after the payment never undoes it.
+        if order is not None and self.is_current_session(order) and order.status == Status.PENDING_PAYMENT:
+            order.mark_expired(actor=ACTOR, note=f"checkout session {self.object['id']} expired unpaid")
+        return order
+
+    def session_paid(self, order: Order) -> Order:
+        if not order_mark_paid(
+            order, actor=ACTOR, session_id=self.object["id"], payment_intent_id=self.payment_intent_id()
+        ):
+            log.info("payment for %s already recorded (status %s)", order.reference, order.status)
+        return order
+
+    def session_order(self, *, locked: bool = False) -> Order | None:
+        """Find the session's order by session id, falling back to the token it carries."""
+        orders = Order.objects.select_for_update() if locked else Order.objects.all()
+        order = orders.filter(stripe_session_id=self.object.get("id")).first()
+        token = self.object.get("client_reference_id") or (self.object.get("metadata") or {}).get("order_token")
+        if order is None and token:
+            order = orders.filter(token=token).first()
+        if order is None:
+            log.warning("stripe session %s matches no order", self.object.get("id"))
+        return order
+
+    def is_current_session(self, order: Order) -> bool:
+        """Tell whether the event's session is the order's (an old abandoned session must not touch it)."""
+        return not order.stripe_session_id or order.stripe_session_id == self.object.get("id")
+
+    def payment_intent_id(self) -> str | None:
+        intent = self.object.get("payment_intent")
+        return intent.get("id") if isinstance(intent, dict) else intent
+
+    # Charges.
+
+    def charge_refunded(self) -> Order | None:
+        order = self.charge_order()
+        if order is None:
+            return None
+        if not self.object.get("refunded"):
+            log.info("partial refund on %s (%s of %s), status unchanged",
+                     order.reference, self.object.get("amount_refunded"), self.object.get("amount"))
+            return order
+        if not order.can_transition(Status.REFUNDED):
+            log.info("refund for %s ignored in status %s", order.reference, order.status)
+            return order
+        order.mark_refunded(actor=ACTOR, note=f"charge {self.object.get('id')} refunded")
+        outbox_add(order, EmailKind.REFUNDED)
+        log.info("order refunded %s, out of the queue", order.reference)
+        return order
+
+    def charge_order(self) -> Order | None:
+        """Find the charge's order (locked) by payment intent, falling back to the token in its metadata."""
+        orders = Order.objects.select_for_update()
+        intent = self.payment_intent_id()
+        order = orders.filter(stripe_payment_intent_id=intent).first() if intent else None
+        token = (self.object.get("metadata") or {}).get("order_token")
+        if order is None and token:
+            order = orders.filter(token=token).first()
+        if order is None:
+            log.warning("stripe charge %s matches no order", self.object.get("id"))
+        return order
+
