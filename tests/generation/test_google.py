@@ -1,0 +1,317 @@
+"""The Google generator against a local fake of the Gemini REST API: the real google-genai SDK runs end to end."""
+
+import json
+import socket
+import time
+
+import pytest
+from google.genai import types
+from PIL import Image
+
+from generation.base import BookRequest, GenerationError, Story
+from generation.google import MAX_PICTURE_SIDE, GoogleGenerator
+from tests.fakes.genai_server import (
+    FakeGenAIServer,
+    candidate_blocked_body,
+    error_body,
+    image_body,
+    png_bytes,
+    prompt_blocked_body,
+    story_body,
+    text_body,
+)
+
+TEXT_MODEL = "gemini-test-text"
+IMAGE_MODEL = "gemini-test-image"
+API_KEY = "test-google-key"
+FAST_RETRIES = types.HttpRetryOptions(attempts=3, initial_delay=0.01, max_delay=0.05, jitter=0.01)
+
+
+@pytest.fixture
+def fake_genai():
+    server = FakeGenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def google_settings(settings, fake_genai):
+    settings.GOOGLE_API_KEY = API_KEY
+    settings.HERA_GENAI_BASE_URL = fake_genai.base_url
+    settings.HERA_TEXT_MODEL = TEXT_MODEL
+    settings.HERA_IMAGE_MODEL = IMAGE_MODEL
+    return settings
+
+
+@pytest.fixture
+def generator(google_settings):
+    return GoogleGenerator(retry_options=FAST_RETRIES)
+
+
+def book_request(**overrides) -> BookRequest:
+    fields = {"child_name": "Zoë", "child_age": 5, "theme": "the moon", "language": "en", "page_count": 4}
+    fields.update(overrides)
+    return BookRequest(**fields)
+
+
+def sample_story(page_count: int = 3) -> Story:
+    return Story(
+        title="Zoë and the Moon",
+        pages=[f"Page {n}" for n in range(1, page_count + 1)],
+        illustration_prompts=[f"scene number {n}: Zoë waves at the moon" for n in range(1, page_count + 1)],
+        character="a small girl with curly red hair, green dungarees and a yellow scarf",
+    )
+
+
+def test_write_story_returns_exactly_the_pages_asked_for(generator, fake_genai):
+    fake_genai.reply(story_body(4))
+
+    story = generator.write_story(book_request(page_count=4))
+
+    assert story.title == "Zoë and the Moon"
+    assert story.pages == [f"Page {n}: Zoë looks at the stars." for n in range(1, 5)]
+    assert story.illustration_prompts == [f"Zoë on a hill at night, scene {n}" for n in range(1, 5)]
+    assert story.character == "a small girl with curly red hair, green dungarees and a yellow scarf"
+
+
+@pytest.mark.parametrize(("language", "name"), [("fr", "French"), ("en", "English")])
+def test_write_story_asks_for_the_requests_language(generator, fake_genai, language, name):
+    fake_genai.reply(story_body(4, language=language))
+
+    generator.write_story(book_request(language=language))
+
+    sent = fake_genai.requests[0]
+    assert f"Write the whole story in {name}" in sent.system_instruction
+    assert f"Language: {name}" in sent.prompt
+
+
+def test_write_story_calls_the_text_model_from_settings_on_api_v1(generator, fake_genai):
+    fake_genai.reply(story_body(4))
+
+    generator.write_story(book_request())
+
+    sent = fake_genai.requests[0]
+    assert sent.path == f"/v1/models/{TEXT_MODEL}:generateContent"
+    assert sent.headers["x-goog-api-key"] == API_KEY
+
+
+def test_write_story_sends_the_child_the_age_and_the_page_count(generator, fake_genai):
+    fake_genai.reply(story_body(6))
+
+    generator.write_story(book_request(child_name="Anouk", child_age=7, theme="pirates", page_count=6))
+
+    sent = fake_genai.requests[0]
+    assert "'Anouk'" in sent.prompt
+    assert "'pirates'" in sent.prompt
+    assert "7 years old" in sent.system_instruction
+    assert "Exactly 6 pages" in sent.system_instruction
+
+
+def test_write_story_sends_the_story_response_schema(generator, fake_genai):
+    fake_genai.reply(story_body(4))
+
+    generator.write_story(book_request())
+
+    config = fake_genai.requests[0].body["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    schema = config["responseSchema"]
+    assert set(schema["properties"]) == {"title", "character", "pages"}
+    assert set(schema["properties"]["pages"]["items"]["properties"]) == {"text", "illustration_prompt"}
+
+
+def test_write_story_leaves_the_dedication_out(generator, fake_genai):
+    fake_genai.reply(story_body(4))
+
+    generator.write_story(book_request(dedication="For Zoë, love from Grandma Louise"))
+
+    assert "Grandma Louise" not in json.dumps(fake_genai.requests[0].body, ensure_ascii=False)
+
+
+def test_write_story_rejects_a_wrong_page_count(generator, fake_genai):
+    fake_genai.reply(story_body(3))
+
+    with pytest.raises(GenerationError, match="3 pages instead of 4"):
+        generator.write_story(book_request(page_count=4))
+
+
+def test_write_story_rejects_an_empty_page(generator, fake_genai):
+    story = {
+        "title": "Zoë",
+        "character": "a girl",
+        "pages": [{"text": "Once upon a time.", "illustration_prompt": "a hill"}, {"text": "  ", "illustration_prompt": "x"}],
+    }
+    fake_genai.reply(text_body(json.dumps(story)))
+
+    with pytest.raises(GenerationError, match="page\\(s\\) 2 without text"):
+        generator.write_story(book_request(page_count=2))
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_write_story_retries_a_transient_error_then_succeeds(generator, fake_genai, status):
+    fake_genai.reply(error_body(status, "UNAVAILABLE", "try again"), status=status)
+    fake_genai.reply(story_body(4))
+
+    story = generator.write_story(book_request())
+
+    assert len(story.pages) == 4
+    assert len(fake_genai.requests) == 2
+
+
+def test_default_retries_cover_a_rate_limit(google_settings, fake_genai):
+    fake_genai.reply(error_body(429, "RESOURCE_EXHAUSTED", "quota"), status=429)
+    fake_genai.reply(story_body(4))
+
+    started = time.monotonic()
+    story = GoogleGenerator().write_story(book_request())
+
+    assert len(story.pages) == 4
+    assert time.monotonic() - started >= 2.0  # the default back-off waited before retrying
+
+
+def test_write_story_fails_clearly_after_the_last_retry(generator, fake_genai):
+    for _ in range(FAST_RETRIES.attempts):
+        fake_genai.reply(error_body(500, "INTERNAL", "backend exploded"), status=500)
+
+    with pytest.raises(GenerationError, match="500 INTERNAL: backend exploded"):
+        generator.write_story(book_request())
+    assert len(fake_genai.requests) == FAST_RETRIES.attempts
+
+
+def test_write_story_does_not_retry_a_bad_request(generator, fake_genai):
+    fake_genai.reply(error_body(400, "INVALID_ARGUMENT", "model not found"), status=400)
+
+    with pytest.raises(GenerationError, match="400 INVALID_ARGUMENT"):
+        generator.write_story(book_request())
+    assert len(fake_genai.requests) == 1
+
+
+def test_write_story_reports_a_blocked_prompt(generator, fake_genai):
+    fake_genai.reply(prompt_blocked_body("SAFETY"))
+
+    with pytest.raises(GenerationError, match=r"did not write the story: the prompt was blocked \(SAFETY\)"):
+        generator.write_story(book_request())
+
+
+def test_write_story_reports_an_answer_stopped_by_a_safety_filter(generator, fake_genai):
+    fake_genai.reply(candidate_blocked_body("SAFETY"))
+
+    with pytest.raises(GenerationError, match="blocked by a safety filter \\(finish reason SAFETY\\)"):
+        generator.write_story(book_request())
+
+
+def test_write_story_reports_a_truncated_answer(generator, fake_genai):
+    fake_genai.reply(text_body('{"title": "Zoë and the Mo', finish_reason="MAX_TOKENS"))
+
+    with pytest.raises(GenerationError, match="truncated \\(finish reason MAX_TOKENS\\)"):
+        generator.write_story(book_request())
+
+
+def test_write_story_reports_an_answer_that_is_not_a_story(generator, fake_genai):
+    fake_genai.reply(text_body("Sorry, I can only write poems."))
+
+    with pytest.raises(GenerationError, match="not a story: 'Sorry, I can only write poems.'"):
+        generator.write_story(book_request())
+
+
+def test_write_story_reports_an_unreachable_api(settings, google_settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free_port = sock.getsockname()[1]
+    settings.HERA_GENAI_BASE_URL = f"http://127.0.0.1:{free_port}"
+
+    with pytest.raises(GenerationError, match="could not be reached"):
+        GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
+
+
+def test_generator_builds_its_client_once_on_first_use(generator, fake_genai, tmp_path):
+    assert generator._client is None
+    fake_genai.reply(story_body(4))
+    fake_genai.reply(image_body(png_bytes(64, 64)))
+
+    story = generator.write_story(book_request())
+    client = generator._client
+    generator.illustrate_page(book_request(), story, 0, tmp_path / "page.jpg")
+
+    assert client is not None
+    assert generator._client is client
+
+
+def test_illustrate_page_writes_a_jpeg_shrunk_to_the_maximum_side(generator, fake_genai, tmp_path):
+    fake_genai.reply(image_body(png_bytes(2048, 1536)))
+    out_path = tmp_path / "pages" / "page-01.jpg"
+
+    generator.illustrate_page(book_request(), sample_story(), 0, out_path)
+
+    with Image.open(out_path) as picture:
+        assert picture.format == "JPEG"
+        assert picture.mode == "RGB"
+        assert picture.size == (MAX_PICTURE_SIDE, MAX_PICTURE_SIDE * 3 // 4)
+
+
+def test_illustrate_page_keeps_a_small_picture_at_its_size(generator, fake_genai, tmp_path):
+    fake_genai.reply(image_body(png_bytes(800, 600)))
+    out_path = tmp_path / "page.jpg"
+
+    generator.illustrate_page(book_request(), sample_story(), 0, out_path)
+
+    with Image.open(out_path) as picture:
+        assert picture.size == (800, 600)
+
+
+def test_illustrate_page_leaves_no_temporary_file(generator, fake_genai, tmp_path):
+    fake_genai.reply(image_body(png_bytes(300, 300), with_text=False))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    assert [path.name for path in tmp_path.iterdir()] == ["page.jpg"]
+
+
+def test_illustrate_page_calls_the_image_model_for_an_image(generator, fake_genai, tmp_path):
+    fake_genai.reply(image_body(png_bytes(64, 64)))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    sent = fake_genai.requests[0]
+    assert sent.path == f"/v1/models/{IMAGE_MODEL}:generateContent"
+    assert sent.body["generationConfig"]["responseModalities"] == ["IMAGE"]
+
+
+def test_illustrate_page_puts_the_character_in_every_prompt(generator, fake_genai, tmp_path):
+    story = sample_story(page_count=3)
+    for _ in story.pages:
+        fake_genai.reply(image_body(png_bytes(64, 64)))
+
+    for index in range(len(story.pages)):
+        generator.illustrate_page(book_request(page_count=3), story, index, tmp_path / f"page-{index}.jpg")
+
+    prompts = [sent.prompt for sent in fake_genai.requests]
+    assert len(prompts) == 3
+    for index, prompt in enumerate(prompts):
+        assert story.character in prompt
+        assert story.illustration_prompts[index] in prompt
+        assert "No text" in prompt
+
+
+def test_illustrate_page_without_an_image_part_raises_with_the_finish_reason(generator, fake_genai, tmp_path):
+    fake_genai.reply(text_body("I would rather describe it in words."))
+    out_path = tmp_path / "page.jpg"
+
+    with pytest.raises(GenerationError, match=r"no image for page 2 \(finish reason STOP\)"):
+        generator.illustrate_page(book_request(), sample_story(), 1, out_path)
+    assert not out_path.exists()
+
+
+def test_illustrate_page_reports_a_picture_blocked_by_a_safety_filter(generator, fake_genai, tmp_path):
+    fake_genai.reply(candidate_blocked_body("IMAGE_SAFETY"))
+
+    with pytest.raises(GenerationError, match=r"did not draw page 1: .*finish reason IMAGE_SAFETY"):
+        generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+
+def test_illustrate_page_reports_an_unreadable_image(generator, fake_genai, tmp_path):
+    fake_genai.reply(image_body(b"not a picture at all"))
+    out_path = tmp_path / "page.jpg"
+
+    with pytest.raises(GenerationError, match="unreadable image for page 1"):
+        generator.illustrate_page(book_request(), sample_story(), 0, out_path)
+    assert list(tmp_path.iterdir()) == []
