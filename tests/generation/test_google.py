@@ -223,6 +223,14 @@ def test_write_story_reports_an_unreachable_api(settings, google_settings):
         GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
 
 
+def test_write_story_without_an_api_key_raises(google_settings, fake_genai):
+    google_settings.GOOGLE_API_KEY = ""
+
+    with pytest.raises(GenerationError, match="needs GOOGLE_API_KEY"):
+        GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
+    assert fake_genai.requests == []
+
+
 def test_generator_builds_its_client_once_on_first_use(generator, fake_genai, tmp_path):
     assert generator._client is None
     fake_genai.reply(story_body(4))
