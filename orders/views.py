@@ -1,13 +1,20 @@
+from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from . import queue
-from .models import Order, Status, WorkerHeartbeat
+from .forms import OrderForm, price_display, price_table
+from .models import Language, Order, Status, WorkerHeartbeat
+from .payments import CheckoutUnavailable, checkout_start
+
+# Statuses after which nothing changes without staff: the order page stops refreshing itself.
+SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
 
 
 def order_status_payload(order: Order) -> dict:
@@ -21,6 +28,64 @@ def order_status_payload(order: Order) -> dict:
         "pages_total": order.pages_total or order.page_count,
         "download_url": order.get_absolute_url() + "book.pdf" if done else None,
     }
+
+
+@require_GET
+def landing(request):
+    return render(request, "orders/landing.html", landing_context(OrderForm()))
+
+
+@require_POST
+def order_create(request):
+    form = OrderForm(request.POST)
+    if not form.is_valid():
+        return render(request, "orders/landing.html", landing_context(form), status=400)
+    order = form.save()
+    try:
+        url = checkout_start(order)
+    except CheckoutUnavailable:
+        # The order stays pending_payment and expires on its own; nothing was charged.
+        return render(request, "orders/landing.html", landing_context(form, checkout_unavailable=True), status=503)
+    return HttpResponseRedirect(url, status=303)
+
+
+def landing_context(form: OrderForm, **extra) -> dict:
+    return {"form": form, "price": price_display(form.price_cents()), "prices": price_table(), **extra}
+
+
+@require_GET
+@never_cache
+def order_detail(request, token):
+    order = get_object_or_404(Order, token=token)
+    language = order_page_language(request, order)
+    with translation.override(language):
+        response = render(request, "orders/detail.html", order_page_context(request, order))
+    response["Content-Language"] = language
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def order_page_language(request, order: Order) -> str:
+    """Speak the order's language, unless the visitor chose one with the language switcher."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in Language.values else order.language
+
+
+def order_page_context(request, order: Order) -> dict:
+    return {
+        "order": order,
+        "payload": order_status_payload(order),
+        "live": order.status not in SETTLED_STATUSES,
+        "pay_url": offline_checkout_url(order),
+        "checkout_cancelled": request.GET.get("checkout") == "cancelled",
+    }
+
+
+def offline_checkout_url(order: Order) -> str | None:
+    """Return the offline checkout of a pending order when Stripe is not configured."""
+    if order.status != Status.PENDING_PAYMENT or settings.STRIPE_SECRET_KEY:
+        return None
+    return reverse("orders:offline_checkout", kwargs={"token": order.token})
 
 
 @require_GET

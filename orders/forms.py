@@ -1,0 +1,161 @@
+"""The order form on the landing page: what a parent tells us, checked with messages a parent understands."""
+
+import unicodedata
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from .models import MAX_AGE, MAX_PAGES, MIN_AGE, MIN_PAGES, Language, Order, Theme
+from .payments import order_price_cents
+
+NAME_MAX_LENGTH = 40
+DEDICATION_MAX_LENGTH = 300
+DEFAULT_PAGE_COUNT = 12
+# Letters in any alphabet, plus the separators that appear in real first names (Zoë-Chloé, N'Diaye, Jean Paul).
+NAME_SEPARATORS = frozenset(" -'’")
+
+
+def price_display(cents: int) -> str:
+    """Format a price in euros the way the active language writes it: 20,90 € or €20.90."""
+    amount = number_format(Decimal(cents) / 100, decimal_pos=2, use_l10n=True)
+    if (translation.get_language() or "fr").startswith("en"):
+        return f"€{amount}"
+    return f"{amount}\u00a0€"
+
+
+def price_table() -> dict[int, str]:
+    """Return the displayed price of every allowed page count, computed by the server's pricing."""
+    return {pages: price_display(order_price_cents(pages)) for pages in range(MIN_PAGES, MAX_PAGES + 1)}
+
+
+def name_is_valid(name: str) -> bool:
+    """Return True when `name` holds only letters, spaces, hyphens and apostrophes, and at least one letter."""
+    letters = [ch for ch in name if ch not in NAME_SEPARATORS]
+    return bool(letters) and all(ch.isalpha() for ch in letters)
+
+
+def whole_number_field(*, label, limits: tuple[int, int], help_text, required, invalid, out_of_range) -> forms.IntegerField:
+    """Return an integer field between `limits` whose every error is said in the parent's words."""
+    low, high = limits
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        error_messages={"required": required, "invalid": invalid, "min_value": out_of_range, "max_value": out_of_range},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+def radio_choice_field(*, label, choices, required, invalid) -> forms.ChoiceField:
+    """Return a required choice shown as radio buttons, refusing values outside `choices`."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        error_messages={"required": required, "invalid_choice": invalid},
+        widget=forms.RadioSelect,
+    )
+
+
+class OrderForm(forms.ModelForm):
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        help_text=_("We send the download link to this address."),
+        error_messages={
+            "required": _("Please enter your email address."),
+            "invalid": _("Please enter a valid email address, like name@example.com."),
+            "max_length": _("This email address is too long."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    child_name = forms.CharField(
+        label=_("Your child's first name"),
+        max_length=NAME_MAX_LENGTH,
+        help_text=_("Letters, spaces, hyphens and apostrophes: up to 40 characters."),
+        error_messages={
+            "required": _("Please tell us your child's first name."),
+            "max_length": _("The first name can be at most 40 characters long."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words", "spellcheck": "false"}),
+    )
+    child_age = whole_number_field(
+        label=_("Age"),
+        limits=(MIN_AGE, MAX_AGE),
+        help_text=_("From 1 to 12 years old."),
+        required=_("Please enter your child's age."),
+        invalid=_("Please enter the age as a whole number, like 5."),
+        out_of_range=_("The age must be between 1 and 12."),
+    )
+    theme = radio_choice_field(
+        label=_("Story theme"),
+        choices=Theme.choices,
+        required=_("Please choose a theme for the story."),
+        invalid=_("Please choose one of the themes offered."),
+    )
+    language = radio_choice_field(
+        label=_("Language of the book"),
+        choices=Language.choices,
+        required=_("Please choose the language of the book."),
+        invalid=_("Please choose French or English."),
+    )
+    page_count = whole_number_field(
+        label=_("Number of pages"),
+        limits=(MIN_PAGES, MAX_PAGES),
+        help_text=_("From 2 to 24 illustrated pages."),
+        required=_("Please choose the number of pages."),
+        invalid=_("Please enter the number of pages as a whole number, like 12."),
+        out_of_range=_("A book has between 2 and 24 pages."),
+    )
+    dedication = forms.CharField(
+        label=_("Dedication (optional)"),
+        required=False,
+        max_length=DEDICATION_MAX_LENGTH,
+        help_text=_("Printed on the first page. Up to 300 characters."),
+        error_messages={"max_length": _("The dedication can be at most 300 characters long.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Order
+        fields = ["email", "child_name", "child_age", "theme", "language", "page_count", "dedication"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = (translation.get_language() or "fr")[:2]
+        self.fields["language"].initial = current if current in Language.values else Language.FR
+        self.fields["page_count"].initial = DEFAULT_PAGE_COUNT
+
+    def clean_child_name(self) -> str:
+        # NFC first, so a name typed with combining accents (e + ◌́) counts as letters and as one character each.
+        name = " ".join(unicodedata.normalize("NFC", self.cleaned_data["child_name"]).split())
+        if not name:
+            raise forms.ValidationError(_("Please tell us your child's first name."), code="required")
+        if len(name) > NAME_MAX_LENGTH:
+            raise forms.ValidationError(_("The first name can be at most 40 characters long."), code="max_length")
+        if not name_is_valid(name):
+            raise forms.ValidationError(
+                _("The first name can only contain letters, spaces, hyphens and apostrophes."), code="invalid"
+            )
+        return name
+
+    def clean_dedication(self) -> str:
+        return self.cleaned_data["dedication"].strip()
+
+    def save(self, commit: bool = True) -> Order:
+        """Save a new pending_payment order priced by the server from its page count."""
+        order = super().save(commit=False)
+        order.amount_cents = order_price_cents(order.page_count)
+        order.currency = settings.HERA_CURRENCY
+        if commit:
+            order.save()
+        return order
+
+    def price_cents(self) -> int:
+        """Return the price for the page count entered, or for the default one while it is not valid."""
+        pages = self.cleaned_data.get("page_count") if self.is_bound and hasattr(self, "cleaned_data") else None
+        return order_price_cents(pages or self.fields["page_count"].initial)

@@ -1,0 +1,146 @@
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from orders.forms import OrderForm, name_is_valid, price_display
+from orders.models import Order
+from orders.payments import order_price_cents
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "email": "parent@example.com",
+    "child_name": "Zoë-Chloé N'Diaye",
+    "child_age": "5",
+    "theme": "space",
+    "language": "fr",
+    "page_count": "8",
+    "dedication": "Pour Zoë, qui aime les étoiles.",
+}
+
+# (field, submitted value, the message the parent reads)
+BAD_INPUT = [
+    ("email", "", "Please enter your email address."),
+    ("email", "not-an-email", "Please enter a valid email address, like name@example.com."),
+    ("email", "a" * 250 + "@x.fr", "This email address is too long."),
+    ("child_name", "", "Please tell us your child's first name."),
+    ("child_name", "   ", "Please tell us your child's first name."),
+    ("child_name", "A" * 41, "The first name can be at most 40 characters long."),
+    ("child_name", "Zoé2", "The first name can only contain letters, spaces, hyphens and apostrophes."),
+    ("child_name", "Léo!", "The first name can only contain letters, spaces, hyphens and apostrophes."),
+    ("child_name", "--'", "The first name can only contain letters, spaces, hyphens and apostrophes."),
+    ("child_name", "<script>alert(1)</script>", "The first name can only contain letters, spaces, hyphens and apostrophes."),
+    ("child_age", "", "Please enter your child's age."),
+    ("child_age", "five", "Please enter the age as a whole number, like 5."),
+    ("child_age", "4.5", "Please enter the age as a whole number, like 5."),
+    ("child_age", "0", "The age must be between 1 and 12."),
+    ("child_age", "13", "The age must be between 1 and 12."),
+    ("theme", "", "Please choose a theme for the story."),
+    ("theme", "moon", "Please choose one of the themes offered."),
+    ("language", "", "Please choose the language of the book."),
+    ("language", "de", "Please choose French or English."),
+    ("page_count", "", "Please choose the number of pages."),
+    ("page_count", "ten", "Please enter the number of pages as a whole number, like 12."),
+    ("page_count", "1", "A book has between 2 and 24 pages."),
+    ("page_count", "25", "A book has between 2 and 24 pages."),
+    ("dedication", "x" * 301, "The dedication can be at most 300 characters long."),
+]
+
+
+def post_order(client, **changes):
+    return client.post(reverse("orders:create"), {**VALID, **changes}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_INPUT, ids=[f"{f}={v[:12]!r}" for f, v, _ in BAD_INPUT])
+def test_bad_input_is_refused_with_a_clear_message_and_creates_nothing(client, field, value, message):
+    response = post_order(client, **{field: value})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    assert escape(message) in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_missing_field_is_refused_like_an_empty_one(client):
+    data = {k: v for k, v in VALID.items() if k != "child_age"}
+
+    response = client.post(reverse("orders:create"), data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["child_age"] == ["Please enter your child's age."]
+    assert Order.objects.count() == 0
+
+
+def test_script_tags_in_the_name_come_back_as_text_never_as_html(client):
+    response = post_order(client, child_name='<script>alert("x")</script>')
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_errors_are_listed_at_the_top_with_links_to_their_fields(client):
+    response = post_order(client, child_age="13", theme="moon")
+
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert 'href="#id_child_age"' in html
+    assert 'href="#id_theme_0"' in html
+
+
+def test_invalid_field_is_marked_for_assistive_technology(client):
+    response = post_order(client, child_age="0")
+
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_child_age_helptext id_child_age_error"' in html
+
+
+def test_messages_are_in_french_by_default(client):
+    response = client.post(reverse("orders:create"), {**VALID, "page_count": "25"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["page_count"] == ["Un livre compte de 2 à 24 pages."]
+
+
+def test_the_page_count_keeps_the_price_of_the_valid_value_when_another_field_is_wrong(client):
+    response = client.post(reverse("orders:create"), {**VALID, "child_age": "", "page_count": "24"})
+
+    assert response.status_code == 400
+    assert response.context["price"] == price_display(order_price_cents(24))
+
+
+@pytest.mark.parametrize(
+    "name", ["Zoë-Chloé N'Diaye", "Jean Paul", "Léa", "Ana’s", "Björn", "Łucja", "Иван", "A" * 40]
+)
+def test_real_first_names_are_accepted(name):
+    assert name_is_valid(name)
+
+
+@pytest.mark.parametrize("value", [("Zoe\u0308", "Zoë"), ("  Jean   Paul ", "Jean Paul")])
+def test_the_name_is_tidied_before_it_is_saved(value):
+    submitted, saved = value
+    form = OrderForm({**VALID, "child_name": submitted})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["child_name"] == saved
+
+
+def test_dedication_of_300_characters_is_accepted():
+    form = OrderForm({**VALID, "dedication": "x" * 300})
+
+    assert form.is_valid(), form.errors
+
+
+def test_dedication_is_optional():
+    form = OrderForm({**VALID, "dedication": ""})
+
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.parametrize(("pages", "age"), [("2", "1"), ("24", "12")])
+def test_the_limits_themselves_are_allowed(pages, age):
+    form = OrderForm({**VALID, "page_count": pages, "child_age": age})
+
+    assert form.is_valid(), form.errors
