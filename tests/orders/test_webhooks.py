@@ -1,4 +1,5 @@
 import json
+import socket
 import threading
 import time
 
@@ -333,3 +334,24 @@ def test_concurrent_duplicate_waits_for_the_first_delivery_then_changes_nothing(
     assert waited >= hold_seconds * 0.8  # blocked on the event id's primary key until the first one committed
     assert queued_transitions(order) == 1
     assert OutboundEmail.objects.filter(order=order, kind="queued").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_answers_without_waiting_for_a_hanging_smtp_server(settings):
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never greets: a hanging SMTP server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 3
+    order = make_order(stripe_session_id="cs_test_fast", amount_cents=1690)
+    try:
+        started = time.monotonic()
+        response = deliver(Client(), stripe_event("checkout.session.completed", session_for(order)))
+        elapsed = time.monotonic() - started
+        join_email_threads()
+    finally:
+        silent.close()
+    assert response.status_code == 200
+    assert elapsed < 1  # the SMTP timeout is 3 s: the answer did not wait for it
+    email = OutboundEmail.objects.get(order=order, kind="queued")
+    assert (email.sent_at, email.attempts) == (None, 1)
+    assert "timed out" in email.last_error
