@@ -163,7 +163,9 @@ def checkpoint_path(storage: Storage, name: str, workdir: Path) -> Path | None:
     try:
         local = Path(storage.path(name))
     except NotImplementedError:
-        # Remote storage: reportlab needs a file on disk, so bring the picture over once.
+        local = None
+    if local is None or not local.is_file():
+        # Remote (or in-memory) storage: reportlab needs a file on disk, so bring the picture over once.
         local = workdir / Path(name).name
         with storage.open(name, "rb") as src, open(local, "wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)

@@ -1,6 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+QUEUE_TICK_SCHEDULE = "hera-queue-tick"
 
 
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_queue_tick_schedule, sender=self, dispatch_uid="hera-queue-tick-schedule")
+
+
+def ensure_queue_tick_schedule(sender, apps, using="default", **kwargs) -> None:
+    """Create (or repair) the django-q2 schedule that runs orders.tasks.queue_tick every minute; idempotent."""
+    try:
+        Schedule = apps.get_model("django_q", "Schedule")
+    except LookupError:  # django_q is not migrated yet (a partial `migrate orders`)
+        return
+    Schedule.objects.using(using).update_or_create(
+        name=QUEUE_TICK_SCHEDULE,
+        defaults={"func": "orders.tasks.queue_tick", "schedule_type": "I", "minutes": 1, "repeats": -1},
+    )

@@ -1,0 +1,180 @@
+"""The worker's tasks on django-q2: the thin seam between the queue (orders) and the book (generation).
+
+`process_next_order` claims one order and builds its book under a lease kept alive by a heartbeat thread; every write
+names the lease token, so a worker that lost its lease changes nothing. A redelivered or duplicate task is harmless:
+the claim is the lock, and without a ready order and a free slot the task simply returns.
+"""
+
+import hashlib
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, close_old_connections, connection
+from django.utils import timezone
+
+from generation.backends import get_generator
+from generation.base import BookRequest, Story
+from generation.book import build_book, clear_pages, new_book_name
+
+from . import emails, queue
+from .models import LeaseLost, Order, WorkerHeartbeat
+
+log = logging.getLogger("hera.worker")
+
+STALE_HEARTBEATS = timedelta(days=1)
+
+
+def worker_id() -> str:
+    """Name this cluster's worker by host and parent (the django-q2 sentinel), stable across recycled processes."""
+    return f"{socket.gethostname()}:{os.getppid()}/{os.getpid()}"[:100]
+
+
+def cluster_id() -> str:
+    return f"{socket.gethostname()}:{os.getppid()}"[:100]
+
+
+def process_next_order() -> str | None:
+    """Claim the next ready order and build its book; return its reference, or None when there was nothing to do."""
+    me = worker_id()
+    order = queue.claim_next(me)
+    if order is None:
+        queue.worker_seen(cluster_id())
+        return None
+    try:
+        build_order(order, me)
+    finally:
+        queue.worker_seen(cluster_id())
+        if Order.objects.ready().exists():
+            queue.wake_worker()
+    return order.reference
+
+
+def queue_tick() -> None:
+    """Housekeeping every minute: recover lost leases, say the worker is alive, restart processing, send emails."""
+    recovered = queue.recover_expired_leases()
+    queue.worker_seen(cluster_id())
+    WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - STALE_HEARTBEATS).delete()
+    live = Order.objects.live_generating().count()
+    if Order.objects.ready().exists() and live < settings.HERA_CONCURRENT_GENERATIONS:
+        log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
+        queue.wake_worker()
+    deliver_pending = getattr(emails, "deliver_pending", None)
+    if deliver_pending:
+        deliver_pending()
+
+
+def book_request(order: Order) -> BookRequest:
+    """Describe the order's book for the generator; the seed comes from the token, so a resumed book matches."""
+    seed = int(hashlib.sha256(order.token.encode()).hexdigest()[:12], 16)
+    return BookRequest(
+        child_name=order.child_name,
+        child_age=order.child_age,
+        theme=order.theme,
+        language=order.language,
+        page_count=order.page_count,
+        dedication=order.dedication,
+        seed=seed,
+    )
+
+
+def work_prefix(order: Order) -> str:
+    return f"work/{order.pk}"
+
+
+def build_order(order: Order, me: str) -> None:
+    """Build the claimed order's book and mark it done, or record the failure; stop silently if the lease is lost."""
+    lease = order.lease_token
+    keeper = LeaseKeeper(order.pk, lease, cluster_id())
+    keeper.start()
+    old_pdf = order.pdf.name if order.pdf else ""
+    new_pdf = ""
+    try:
+        story = Story.from_dict(order.story) if order.story else None
+
+        def on_story(written: Story) -> None:
+            queue.save_story(order.pk, lease, written.to_dict())
+
+        def on_page_done(pages_done: int) -> None:
+            keeper.check()
+            queue.record_progress(order.pk, lease, pages_done)
+
+        result = build_book(
+            book_request(order),
+            get_generator(),
+            work_prefix=work_prefix(order),
+            book_name=new_book_name(f"hera-{order.pk}"),
+            story=story,
+            on_story=on_story,
+            on_page_done=on_page_done,
+        )
+        new_pdf = result.pdf_name
+        keeper.check()
+        queue.finish(order.pk, lease, new_pdf, worker_id=me)
+    except LeaseLost as exc:
+        log.warning("order %s: lease lost, stopping without writing (%s)", order.reference, exc)
+        discard(new_pdf)
+        return
+    except Exception as exc:
+        log.exception("order %s: generation failed", order.reference)
+        discard(new_pdf)
+        try:
+            queue.fail(order.pk, lease, f"{exc.__class__.__name__}: {exc}", worker_id=me)
+        except LeaseLost:
+            log.warning("order %s: lease lost before the failure could be recorded", order.reference)
+        return
+    finally:
+        keeper.stop()
+    # Only now is the new book the one served: the old file and the page checkpoints can go.
+    if old_pdf and old_pdf != new_pdf:
+        discard(old_pdf)
+    clear_pages(default_storage, work_prefix(order), order.page_count)
+
+
+def discard(name: str) -> None:
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except OSError:
+        log.warning("could not delete %s from storage", name)
+
+
+class LeaseKeeper(threading.Thread):
+    """Renew the order's lease every third of HERA_LEASE_SECONDS until stopped; remember if it was lost."""
+
+    def __init__(self, order_id: int, lease_token, heartbeat_id: str):
+        super().__init__(name=f"hera-lease-{order_id}", daemon=True)
+        self.order_id = order_id
+        self.lease_token = lease_token
+        self.heartbeat_id = heartbeat_id
+        self.interval = settings.HERA_LEASE_SECONDS / 3
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    if not queue.heartbeat(self.order_id, self.lease_token, self.heartbeat_id):
+                        log.warning("order #%d: lease lost, the build will stop", self.order_id)
+                        self.lost.set()
+                        return
+                except DatabaseError:
+                    # A blip: the lease lasts three intervals, so the next beat can still save it.
+                    log.warning("order #%d: lease heartbeat failed, retrying", self.order_id, exc_info=True)
+                    close_old_connections()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def check(self) -> None:
+        if self.lost.is_set():
+            raise LeaseLost(f"Order #{self.order_id}: lease {self.lease_token} is no longer held.")
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=self.interval + 5)
