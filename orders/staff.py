@@ -32,15 +32,13 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _status_label(order: Order) -> str:
-    return str(Status(order.status).label).lower()
 
 
 def _refusal(order: Order, accepted: tuple[str, ...], rule: str) -> StaffResult | None:
     """Return the skipped result for an order whose status the operation does not accept, else None."""
     if order.status in accepted:
         return None
-    return StaffResult(order, False, f"is {_status_label(order)}: {rule}")
+    return StaffResult(order, False, f"is {order.status}: {rule}")
 
 
 def _done(order: Order, detail: str, actor: str) -> StaffResult:
@@ -76,7 +74,7 @@ def order_move_to_front(order: Order, *, actor: str) -> StaffResult:
 
 def order_set_priority(order: Order, priority: int, *, actor: str) -> StaffResult:
     """Set the priority of a queued order (high, normal or low)."""
-    label = str(Priority(priority).label).lower()
+    label = Priority(priority).name.lower()
     with transaction.atomic():
         order = _locked(order)
         if refused := _refusal(order, (Status.QUEUED,), "priority only matters while queued"):

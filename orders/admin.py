@@ -1,0 +1,410 @@
+"""The staff side of Hera: the order list and page, the actions that run the queue, and the live queue page.
+
+Every action loops over the selected orders calling orders/staff.py, which goes through the Order's transitions;
+nothing here writes `status`. Positions come from one call to queue.positions() per page, never one query per row.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.views.decorators.http import require_POST
+
+from . import queue, staff
+from .models import (
+    Kind,
+    Order,
+    OrderEvent,
+    OutboundEmail,
+    Priority,
+    ProcessedStripeEvent,
+    Status,
+    WorkerHeartbeat,
+)
+
+INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
+QUEUE_REFRESH_SECONDS = 3
+
+
+def _actor(request: HttpRequest) -> str:
+    return request.user.get_username()
+
+
+def _request_positions(request: HttpRequest) -> dict[int, int]:
+    """Return every order's position, computed once per request."""
+    if not hasattr(request, "_hera_positions"):
+        request._hera_positions = queue.positions()
+    return request._hera_positions
+
+
+def _age(since, now=None) -> str:
+    return timesince(since, now or timezone.now(), depth=1) if since else "—"
+
+
+def _progress_bar(order: Order) -> str:
+    total = order.pages_total or order.page_count
+    percent = round(100 * order.pages_done / total) if total else 0
+    return format_html(
+        '<progress max="100" value="{}" title="{}%"></progress> {}/{}', percent, percent, order.pages_done, total
+    )
+
+
+class ReadOnlyMixin:
+    """Records written by the system, shown to staff as they are."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _ChildPermissionsMixin(ReadOnlyMixin):
+    """Show an order's history to whoever may view the order, without separate permissions on the child rows."""
+
+    def has_view_permission(self, request, obj=None):
+        opts = Order._meta
+        return any(
+            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(name, opts)}") for name in ("view", "change")
+        )
+
+
+class OrderEventInline(_ChildPermissionsMixin, admin.TabularInline):
+    model = OrderEvent
+    fields = readonly_fields = ("at", "from_status", "to_status", "actor", "note")
+    extra = 0
+    can_delete = False
+    verbose_name = "transition"
+    verbose_name_plural = "history of transitions and attempts"
+
+
+class OutboundEmailInline(_ChildPermissionsMixin, admin.TabularInline):
+    model = OutboundEmail
+    fields = readonly_fields = ("kind", "to", "created_at", "sent_at", "attempts", "last_error")
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "emails"
+
+
+class OrderAddForm(forms.ModelForm):
+    """A free or test order made by staff: the customer's inputs and the kind, never a status."""
+
+    kind = forms.ChoiceField(choices=[(Kind.FREE, Kind.FREE.label), (Kind.TEST, Kind.TEST.label)], initial=Kind.FREE)
+
+    class Meta:
+        model = Order
+        fields = (*INPUT_FIELDS, "kind")
+
+
+def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, results: list[staff.StaffResult]) -> None:
+    """Tell staff which orders were changed and, grouped by reason, which were skipped."""
+    done = [result for result in results if result.done]
+    if done:
+        modeladmin.message_user(request, "; ".join(str(result) for result in done) + ".", messages.SUCCESS)
+    skipped: dict[str, list[str]] = {}
+    for result in results:
+        if not result.done:
+            skipped.setdefault(result.detail, []).append(result.order.reference)
+    for reason, references in skipped.items():
+        modeladmin.message_user(request, f"Skipped {', '.join(references)}: {reason}.", messages.WARNING)
+
+
+def _each(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
+    """Run `operation` on every selected order, oldest first (so reports read in order)."""
+    return _each_in_order(queryset.order_by("pk"), operation, request, **kwargs)
+
+
+def _each_in_order(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
+    return [operation(order, actor=_actor(request), **kwargs) for order in queryset]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_token", "email", "child_name", "page_count", "kind", "status", "priority",
+        "position", "eta", "attempts", "progress", "age",
+    )
+    list_display_links = ("short_token",)
+    list_filter = ("status", "kind", "language")
+    search_fields = ("email", "child_name", "token", "stripe_session_id", "stripe_payment_intent_id")
+    list_per_page = 100
+    inlines = (OrderEventInline, OutboundEmailInline)
+    actions = (
+        "retry", "move_to_front", "set_priority_high", "set_priority_normal", "set_priority_low",
+        "cancel", "regenerate", "resend_ready",
+    )
+
+    # The list. Position and ETA are closures over this request's positions, computed once for the whole page.
+
+    def get_list_display(self, request):
+        positions = lambda: _request_positions(request)  # noqa: E731 - evaluated at the first row, not before
+
+        @admin.display(description="position")
+        def position(order: Order):
+            return positions().get(order.pk)
+
+        @admin.display(description="ETA (min)")
+        def eta(order: Order):
+            return queue.eta_minutes(positions().get(order.pk))
+
+        return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
+
+    @admin.display(description="position")
+    def position(self, order: Order):
+        return queue.position(order)
+
+    @admin.display(description="ETA (min)")
+    def eta(self, order: Order):
+        return queue.eta_minutes(queue.position(order))
+
+    @admin.display(description="token", ordering="token")
+    def short_token(self, order: Order) -> str:
+        return f"{order.token[:8]}…"
+
+    @admin.display(description="progress")
+    def progress(self, order: Order):
+        if order.status == Status.GENERATING:
+            return _progress_bar(order)
+        if order.status == Status.DONE:
+            return f"{order.pages_total}/{order.pages_total}"
+        return "—"
+
+    @admin.display(description="age", ordering="created_at")
+    def age(self, order: Order) -> str:
+        return _age(order.created_at)
+
+    # The order page: everything read-only once the order exists; status only moves through the actions.
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OrderAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": (*INPUT_FIELDS, "kind")}),)
+        return (
+            ("Inputs", {"fields": INPUT_FIELDS}),
+            ("Queue", {"fields": (
+                "status", "kind", "priority", "position", "eta", "attempts", "last_error", "progress",
+                "not_before", "worker_id", "lease_expires_at",
+            )}),
+            ("Book", {"fields": ("pdf_link", "customer_page")}),
+            ("Payment", {"fields": (
+                "amount_cents", "currency", "paid_at", "stripe_session_id", "stripe_payment_intent_id",
+            )}),
+            ("Dates", {"fields": ("created_at", "queued_at", "started_at", "finished_at", "updated_at")}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return [field for _, options in self.get_fieldsets(request, obj) for field in options["fields"]]
+
+    @admin.display(description="PDF")
+    def pdf_link(self, order: Order):
+        if not order.pdf:
+            return "—"
+        url = reverse("orders:book_pdf", kwargs={"token": order.token})
+        return format_html('<a href="{}">{}</a>', url, order.pdf.name)
+
+    @admin.display(description="customer page")
+    def customer_page(self, order: Order):
+        return format_html('<a href="{}">{}</a>', order.get_absolute_url(), order.absolute_url)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        # Orders are the audit trail of payments and books: they are cancelled or refunded, never deleted.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Create a free or test order at low priority and queue it, atomically with its creation."""
+        if change:
+            raise PermissionDenied("Orders change through their actions, not the form.")
+        obj.amount_cents = 0
+        obj.priority = Priority.LOW
+        super().save_model(request, obj, form, change)
+        # enqueue() wakes the worker on commit, so the worker never looks before the order exists.
+        queue.enqueue(obj, actor=_actor(request), note=f"{obj.kind} order created in the admin", priority=Priority.LOW)
+        obj.refresh_from_db()
+
+    # Actions: each calls orders/staff.py for every selected order and reports what it did and skipped.
+
+    @admin.action(description="Retry (failed or cancelled → queued)", permissions=["change"])
+    def retry(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_retry, request))
+
+    @admin.action(description="Move to the front of the queue", permissions=["change"])
+    def move_to_front(self, request, queryset):
+        # Last in line first, so the selected orders keep their relative order at the front.
+        queryset = queryset.order_by("priority", "-queued_at", "-id")
+        _report(self, request, _each_in_order(queryset, staff.order_move_to_front, request))
+
+    @admin.action(description="Set priority: high", permissions=["change"])
+    def set_priority_high(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_set_priority, request, priority=Priority.HIGH))
+
+    @admin.action(description="Set priority: normal", permissions=["change"])
+    def set_priority_normal(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_set_priority, request, priority=Priority.NORMAL))
+
+    @admin.action(description="Set priority: low", permissions=["change"])
+    def set_priority_low(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_set_priority, request, priority=Priority.LOW))
+
+    @admin.action(description="Cancel (queued or generating)", permissions=["change"])
+    def cancel(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_cancel, request))
+
+    @admin.action(description="Regenerate the book (done → queued)", permissions=["change"])
+    def regenerate(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_regenerate, request))
+
+    @admin.action(description="Resend the ready email", permissions=["change"])
+    def resend_ready(self, request, queryset):
+        _report(self, request, _each(queryset, staff.order_resend_ready, request))
+
+    # The live queue page.
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("queue/", view(self.queue_view), name="orders_order_queue"),
+            path("queue/act/", view(require_POST(self.queue_act_view)), name="orders_order_queue_act"),
+            *super().get_urls(),
+        ]
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        """Show what is generating and what waits; `?fragment=1` answers the part the page refreshes."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **live_queue(timezone.now()),
+            "opts": self.opts,
+            "title": "Live queue",
+            "can_act": self.has_change_permission(request),
+            "refresh_seconds": QUEUE_REFRESH_SECONDS,
+        }
+        fragment = request.GET.get("fragment") == "1"
+        template = "admin/orders/order/queue_live.html" if fragment else "admin/orders/order/queue.html"
+        return TemplateResponse(request, template, context)
+
+    def queue_act_view(self, request: HttpRequest) -> HttpResponse:
+        """Move an order to the front, or cancel it, from the live queue page."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        operations = {"move_to_front": staff.order_move_to_front, "cancel": staff.order_cancel}
+        operation = operations.get(request.POST.get("action", ""))
+        order_id = request.POST.get("order", "")
+        if operation is None or not order_id.isdigit():
+            return HttpResponseBadRequest("Unknown action or order.")
+        result = operation(get_object_or_404(Order, pk=order_id), actor=_actor(request))
+        self.message_user(request, f"{result}.", messages.SUCCESS if result.done else messages.WARNING)
+        return redirect("admin:orders_order_queue")
+
+
+LIVE_FIELDS = (
+    "id", "child_name", "page_count", "pages_done", "pages_total", "kind", "priority", "status", "attempts",
+    "queued_at", "started_at", "lease_expires_at", "worker_id", "not_before", "last_error",
+)
+
+
+def live_queue(now) -> dict:
+    """Gather the live queue page in five queries, whatever the length of the queue."""
+    generating = list(Order.objects.generating().order_by("started_at", "id").only(*LIVE_FIELDS))
+    waiting = list(Order.objects.queued().in_claim_order().only(*LIVE_FIELDS))
+    lease = timedelta(seconds=settings.HERA_LEASE_SECONDS)
+    for rank, order in enumerate(generating, start=1):
+        order.position = rank
+        order.progress_percent = round(100 * order.pages_done / order.pages_total) if order.pages_total else 0
+        order.running_for = _age(order.started_at, now)
+        # The lease is renewed by pushing its expiry forward by a full lease, so its last renewal is expiry - lease.
+        renewed = order.lease_expires_at - lease if order.lease_expires_at else None
+        order.lease_age_seconds = round((now - renewed).total_seconds()) if renewed else None
+        order.lease_expired = bool(order.lease_expires_at and order.lease_expires_at <= now)
+    for rank, order in enumerate(waiting, start=len(generating) + 1):
+        order.position = rank
+        order.eta = queue.eta_minutes(rank)
+        order.waiting_for = _age(order.queued_at, now)
+        order.backoff = order.not_before is not None and order.not_before > now
+    return {
+        "generating": generating,
+        "waiting": waiting,
+        "heartbeats": _heartbeats(now),
+        "today": _today_stats(now),
+        "now": now,
+    }
+
+
+def _heartbeats(now) -> list[WorkerHeartbeat]:
+    stale_after = max(120, 2 * settings.HERA_LEASE_SECONDS)
+    beats = list(WorkerHeartbeat.objects.order_by("-seen_at")[:10])
+    for beat in beats:
+        beat.seconds_ago = round((now - beat.seen_at).total_seconds())
+        beat.alive = beat.seconds_ago <= stale_after
+    return beats
+
+
+def _today_stats(now) -> dict:
+    """Done and failed today (local time), and the average generation time of today's books, in one query."""
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    duration = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+    stats = Order.objects.filter(finished_at__gte=midnight).aggregate(
+        done=Count("id", filter=Q(status=Status.DONE)),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+        average=Avg(duration, filter=Q(status=Status.DONE, started_at__isnull=False)),
+    )
+    average = stats["average"]
+    stats["average_seconds"] = round(average.total_seconds()) if average is not None else None
+    return stats
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    list_display = ("id", "order", "kind", "to", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    list_select_related = ("order",)
+    search_fields = ("to", "dedupe_key")
+
+
+@admin.register(ProcessedStripeEvent)
+class ProcessedStripeEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "event_type", "order", "received_at")
+    list_filter = ("event_type",)
+    list_select_related = ("order",)
+    search_fields = ("event_id",)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ("worker_id", "seen_at", "current_order")
+    list_select_related = ("current_order",)
