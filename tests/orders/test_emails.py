@@ -1,15 +1,20 @@
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
 from orders import queue
 from orders.emails import deliver_pending, email_message, email_resend_ready, outbox_add
-from orders.models import EmailKind, OutboundEmail
+from orders.models import EmailKind, Order, OutboundEmail, Status
 from orders.payments import order_mark_paid
 from tests.conftest import make_order
 from tests.fakes.smtp_server import FakeSMTPServer
@@ -237,3 +242,62 @@ def test_two_orders_paid_together_get_their_queued_emails_within_seconds_without
     assert [m["X-Hera-Email"] for m in received] == ["queued", "queued"]
     assert elapsed < 3
     assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
+
+
+def wait_until(predicate, timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+@pytest.fixture
+def qcluster(smtp_settings):
+    """Start a real django-q2 worker on the test database, mailing to the test's SMTP server, generating slowly."""
+    test_database_url = f"{settings.DATABASE_URL.rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": test_database_url,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_settings.port),
+        "EMAIL_USE_TLS": "false",
+        "HERA_OFFLINE_PAGE_SECONDS": "1.5",
+        "HERA_LOG_LEVEL": "WARNING",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    yield worker
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_orders_paid_together_get_their_queued_emails_while_a_book_is_generating(smtp_settings, qcluster):
+    smtp_settings.start()
+    slow = make_order(status="queued", email="slow@example.com", page_count=4)
+    assert wait_until(lambda: Order.objects.get(pk=slow.pk).status == Status.GENERATING, timeout=30)
+    paid = [make_order(email=f"parent{i}@example.com", page_count=2) for i in range(2)]
+    started = time.monotonic()
+    for order in paid:
+        order_mark_paid(order, actor="test")
+    assert wait_until(lambda: len(recipients(smtp_settings, "queued") & {o.email for o in paid}) == 2, timeout=10)
+    elapsed = time.monotonic() - started
+    assert Order.objects.get(pk=slow.pk).status == Status.GENERATING  # the worker is still busy with the book
+    assert elapsed < 3
+    # The book's own `ready` email leaves from the worker process once it is done.
+    assert wait_until(lambda: "slow@example.com" in recipients(smtp_settings, "ready"), timeout=60)
+    assert Order.objects.get(pk=slow.pk).status == Status.DONE
+
+
+def recipients(server: FakeSMTPServer, kind: str) -> set[str]:
+    return {m["To"] for m in list(server.messages) if m["X-Hera-Email"] == kind}
