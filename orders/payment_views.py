@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .forms import price_display
 from .models import Order, Status
 from .payments import order_mark_paid, order_price_cents
 from .webhooks import BadWebhook, StripeEventHandler, event_verify
@@ -41,5 +42,5 @@ def offline_checkout(request, token):
         return HttpResponseRedirect(order.get_absolute_url(), status=303)
     if not payable:
         return HttpResponseRedirect(order.get_absolute_url(), status=303)
-    context = {"order": order, "price": (order.amount_cents or order_price_cents(order.page_count)) / 100}
+    context = {"order": order, "price": price_display(order.amount_cents or order_price_cents(order.page_count))}
     return render(request, "orders/offline_checkout.html", context)
