@@ -12,13 +12,16 @@ class OrdersConfig(AppConfig):
         post_migrate.connect(ensure_queue_tick_schedule, sender=self, dispatch_uid="hera-queue-tick-schedule")
 
 
-def ensure_queue_tick_schedule(sender, apps, using="default", **kwargs) -> None:
+def ensure_queue_tick_schedule(sender, using="default", apps=None, **kwargs) -> None:
     """Create (or repair) the django-q2 schedule that runs orders.tasks.queue_tick every minute; idempotent."""
+    if apps is None:  # `flush` sends post_migrate without the migration state
+        from django.apps import apps
     try:
         Schedule = apps.get_model("django_q", "Schedule")
     except LookupError:  # django_q is not migrated yet (a partial `migrate orders`)
         return
     Schedule.objects.using(using).update_or_create(
         name=QUEUE_TICK_SCHEDULE,
+        # "I" is Schedule.MINUTES; the historical model from the migration state has no class constants.
         defaults={"func": "orders.tasks.queue_tick", "schedule_type": "I", "minutes": 1, "repeats": -1},
     )

@@ -63,9 +63,7 @@ def queue_tick() -> None:
     if Order.objects.ready().exists() and live < settings.HERA_CONCURRENT_GENERATIONS:
         log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
         queue.wake_worker()
-    deliver_pending = getattr(emails, "deliver_pending", None)
-    if deliver_pending:
-        deliver_pending()
+    emails.deliver_pending()
 
 
 def book_request(order: Order) -> BookRequest:

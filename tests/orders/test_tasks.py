@@ -1,0 +1,217 @@
+"""The worker task run in-process against the real database (threads need committed rows: transactional_db)."""
+
+import time
+import uuid
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django_q.models import OrmQ, Schedule
+from pypdf import PdfReader
+
+from generation import backends
+from generation.base import GenerationError
+from generation.book import page_name
+from generation.offline import OfflineGenerator
+from orders import queue, tasks
+from orders.models import LeaseLost, Order, OrderEvent, Status
+from tests.conftest import make_order
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class FailingGenerator(OfflineGenerator):
+    """The offline generator with an image backend that refuses page 2 (as a safety filter would)."""
+
+    def illustrate_page(self, request, story, page_index, out_path):
+        if page_index == 1:
+            raise GenerationError("the image model refused page 2")
+        super().illustrate_page(request, story, page_index, out_path)
+
+
+class CancellingGenerator(OfflineGenerator):
+    """The offline generator while staff cancels the order as the first page is drawn."""
+
+    def illustrate_page(self, request, story, page_index, out_path):
+        order = Order.objects.get(status=Status.GENERATING)
+        if page_index == 0:
+            order.mark_cancelled(actor="staff", note="customer asked")
+        super().illustrate_page(request, story, page_index, out_path)
+
+
+class ProgressWatchingGenerator(OfflineGenerator):
+    """The offline generator noting the order's recorded progress each time a page starts."""
+
+    seen: list[int] = []
+
+    def illustrate_page(self, request, story, page_index, out_path):
+        ProgressWatchingGenerator.seen.append(Order.objects.get(status=Status.GENERATING).pages_done)
+        super().illustrate_page(request, story, page_index, out_path)
+
+
+@pytest.fixture
+def use_generator(monkeypatch):
+    def use(path: str) -> None:
+        monkeypatch.setitem(backends.GENERATORS, "offline", path)
+
+    return use
+
+
+def test_process_next_order_builds_the_book_and_marks_it_done():
+    order = make_order(status="queued", page_count=3, child_name="Zoë-Chloé N'Diaye")
+    assert tasks.process_next_order() == order.reference
+    order.refresh_from_db()
+    assert order.status == Status.DONE
+    assert order.pages_done == 3
+    assert order.story["title"].startswith("Zoë-Chloé N'Diaye")
+    assert len(PdfReader(order.pdf.path).pages) == 3 + 4
+
+
+def test_done_book_is_served_by_book_pdf(client):
+    order = make_order(status="queued", page_count=2)
+    tasks.process_next_order()
+    response = client.get(reverse("orders:book_pdf", kwargs={"token": order.token}))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_progress_is_recorded_after_each_page(use_generator, settings):
+    use_generator("tests.orders.test_tasks.ProgressWatchingGenerator")
+    settings.HERA_IMAGE_CONCURRENCY = 1
+    ProgressWatchingGenerator.seen = []
+    make_order(status="queued", page_count=4)
+    tasks.process_next_order()
+    assert ProgressWatchingGenerator.seen == [0, 1, 2, 3]
+
+
+def test_process_next_order_with_an_empty_queue_does_nothing():
+    assert tasks.process_next_order() is None
+
+
+def test_a_duplicate_task_while_a_book_is_generating_does_nothing():
+    make_order(status="queued")
+    make_order(status="queued")
+    queue.claim_next("another-worker")
+    assert tasks.process_next_order() is None
+    assert Order.objects.filter(status=Status.QUEUED).count() == 1
+
+
+def test_page_checkpoints_are_deleted_once_the_book_is_done():
+    order = make_order(status="queued", page_count=2)
+    tasks.process_next_order()
+    assert not default_storage.exists(page_name(f"work/{order.pk}", 0))
+
+
+def test_the_seed_comes_from_the_order_so_two_orders_differ_and_a_resume_matches():
+    first, second = make_order(), make_order()
+    assert tasks.book_request(first).seed != tasks.book_request(second).seed
+    assert tasks.book_request(first).seed == tasks.book_request(Order.objects.get(pk=first.pk)).seed
+
+
+def test_regenerated_book_gets_a_new_file_and_the_old_one_is_deleted():
+    order = make_order(status="queued", page_count=2)
+    tasks.process_next_order()
+    order.refresh_from_db()
+    old_name = order.pdf.name
+    order.mark_regenerate(actor="staff")
+    tasks.process_next_order()
+    order.refresh_from_db()
+    assert order.status == Status.DONE
+    assert order.pdf.name != old_name
+    assert default_storage.exists(order.pdf.name)
+    assert not default_storage.exists(old_name)
+
+
+def test_a_generation_error_puts_the_order_back_in_the_queue_with_the_error(use_generator, settings):
+    use_generator("tests.orders.test_tasks.FailingGenerator")
+    settings.HERA_IMAGE_CONCURRENCY = 1
+    order = make_order(status="queued", page_count=4)
+    tasks.process_next_order()
+    order.refresh_from_db()
+    assert order.status == Status.QUEUED
+    assert "refused page 2" in order.last_error
+    assert order.not_before is not None
+    assert not order.pdf
+
+
+def test_the_last_failed_attempt_fails_the_order(use_generator, settings):
+    use_generator("tests.orders.test_tasks.FailingGenerator")
+    settings.HERA_MAX_ATTEMPTS = 1
+    order = make_order(status="queued", page_count=3)
+    tasks.process_next_order()
+    order.refresh_from_db()
+    assert order.status == Status.FAILED
+
+
+def test_a_lost_lease_stops_the_build_without_writing(use_generator, settings):
+    use_generator("tests.orders.test_tasks.CancellingGenerator")
+    settings.HERA_IMAGE_CONCURRENCY = 1
+    order = make_order(status="queued", page_count=6)
+    tasks.process_next_order()
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED
+    assert order.pages_done == 0
+    assert not order.pdf
+    assert not order.last_error
+    assert list(order.events.values_list("to_status", flat=True)) == ["queued", "generating", "cancelled"]
+
+
+def test_lease_keeper_renews_the_lease_while_the_worker_works(settings):
+    settings.HERA_LEASE_SECONDS = 3
+    make_order(status="queued")
+    order = queue.claim_next("w")
+    keeper = tasks.LeaseKeeper(order.pk, order.lease_token, "w")
+    keeper.start()
+    try:
+        time.sleep(2.5)
+        assert Order.objects.get(pk=order.pk).lease_expires_at > order.lease_expires_at
+        keeper.check()
+    finally:
+        keeper.stop()
+
+
+def test_lease_keeper_notices_a_lost_lease(settings):
+    settings.HERA_LEASE_SECONDS = 3
+    make_order(status="queued")
+    order = queue.claim_next("w")
+    keeper = tasks.LeaseKeeper(order.pk, uuid.uuid4(), "w")  # not the lease this order holds
+    keeper.start()
+    try:
+        time.sleep(1.5)
+        with pytest.raises(LeaseLost):
+            keeper.check()
+    finally:
+        keeper.stop()
+
+
+def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():
+    make_order(status="queued")
+    order = queue.claim_next("killed-worker")
+    Order.objects.filter(pk=order.pk).update(lease_expires_at=order.started_at)
+    OrmQ.objects.all().delete()
+    tasks.queue_tick()
+    order.refresh_from_db()
+    assert order.status == Status.QUEUED
+    assert OrmQ.objects.count() == 1
+    assert OrderEvent.objects.filter(order=order, actor="recovery").exists()
+
+
+def test_queue_tick_does_not_wake_the_worker_when_the_slot_is_taken():
+    make_order(status="queued")
+    make_order(status="queued")
+    queue.claim_next("busy-worker")
+    OrmQ.objects.all().delete()
+    tasks.queue_tick()
+    assert OrmQ.objects.count() == 0
+
+
+def test_queue_tick_schedule_exists_once_after_migrate():
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    post_migrate.send(sender=apps.get_app_config("orders"), app_config=apps.get_app_config("orders"),
+                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])
+    schedule = Schedule.objects.get(name="hera-queue-tick")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
+        "orders.tasks.queue_tick", Schedule.MINUTES, 1, -1,
+    )

@@ -1,0 +1,150 @@
+"""Real `manage.py qcluster` processes on the test database: books made one at a time, and a SIGKILL survived."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from pypdf import PdfReader
+
+from orders.models import Order, OrderEvent, Priority, Status
+from tests.conftest import make_order
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PAGE_DRAWN = re.compile(r"book work/(\d+) page (\d+)/\d+ drawn")
+RESUMED = re.compile(r"book work/\d+ resumes with (\d+)/12 pages")
+
+
+def worker_database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Clusters:
+    """Start qcluster process trees in their own sessions, and make sure none outlives the test."""
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, **env) -> tuple[subprocess.Popen, Path]:
+        log = self.tmp_path / f"qcluster-{len(self.procs) + 1}.log"
+        environ = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "HERA_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "HERA_LOG_LEVEL": "INFO",
+            **{key: str(value) for key, value in env.items()},
+        }
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=environ,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        self.procs.append(proc)
+        return proc, log
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        """SIGKILL the whole process tree (sentinel, workers, pusher, monitor), as the OOM killer would."""
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+    def kill_all(self) -> None:
+        for proc in self.procs:
+            self.kill(proc)
+
+
+@pytest.fixture
+def clusters(tmp_path):
+    started = Clusters(tmp_path)
+    yield started
+    started.kill_all()
+
+
+def wait_for(condition, timeout: float, what: str, poll: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(poll)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def queued_at(order: Order, minutes_ago: int) -> Order:
+    Order.objects.filter(pk=order.pk).update(queued_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return order
+
+
+def test_three_orders_are_made_one_at_a_time_in_claim_order(clusters):
+    low = queued_at(make_order(status="queued", priority=Priority.LOW, page_count=3), 30)
+    high_late = queued_at(make_order(status="queued", priority=Priority.HIGH, page_count=3), 5)
+    high_early = queued_at(make_order(status="queued", priority=Priority.HIGH, page_count=3), 10)
+    clusters.start(HERA_OFFLINE_PAGE_SECONDS=0.2)
+
+    most_generating = 0
+
+    def all_done() -> bool:
+        nonlocal most_generating
+        most_generating = max(most_generating, Order.objects.generating().count())
+        return Order.objects.filter(status=Status.DONE).count() == 3
+
+    wait_for(all_done, timeout=120, what="three books")
+    assert most_generating == 1
+    claims = OrderEvent.objects.filter(to_status=Status.GENERATING).order_by("at", "id")
+    assert [event.order_id for event in claims] == [high_early.pk, high_late.pk, low.pk]
+    # Never two at once: each book is claimed only after the previous one is done.
+    timeline = list(OrderEvent.objects.filter(to_status__in=[Status.GENERATING, Status.DONE]).order_by("at", "id")
+                    .values_list("order_id", "to_status"))
+    assert timeline == [
+        (high_early.pk, "generating"), (high_early.pk, "done"),
+        (high_late.pk, "generating"), (high_late.pk, "done"),
+        (low.pk, "generating"), (low.pk, "done"),
+    ]
+    for order in Order.objects.all():
+        assert len(PdfReader(order.pdf.path).pages) == 3 + 4
+
+
+def test_a_book_survives_sigkill_of_the_worker_tree_without_redrawing_finished_pages(clusters):
+    worker_env = {"HERA_OFFLINE_PAGE_SECONDS": 0.3, "HERA_LEASE_SECONDS": 3, "HERA_IMAGE_CONCURRENCY": 1}
+    order = make_order(status="queued", page_count=12)
+    first, first_log = clusters.start(**worker_env)
+    wait_for(lambda: Order.objects.get(pk=order.pk).pages_done >= 5, timeout=60, what="5 pages")
+    clusters.kill(first)
+    killed = Order.objects.get(pk=order.pk)
+    assert killed.status == Status.GENERATING  # nobody told the queue: only the lease can tell
+
+    second, second_log = clusters.start(**worker_env)
+    # The schedule's queue_tick (the first run comes about 30 s after start) recovers the lease and wakes the worker.
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == Status.DONE, timeout=150, what="the book", poll=0.2)
+    clusters.kill(second)
+
+    order.refresh_from_db()
+    assert order.attempts == 2
+    assert OrderEvent.objects.filter(order=order, to_status=Status.DONE).count() == 1
+    assert list(order.events.values_list("from_status", "to_status")) == [
+        ("pending_payment", "queued"), ("queued", "generating"), ("generating", "queued"),
+        ("queued", "generating"), ("generating", "done"),
+    ]
+    drawn_before = {int(page) for _, page in PAGE_DRAWN.findall(first_log.read_text())}
+    drawn_after = {int(page) for _, page in PAGE_DRAWN.findall(second_log.read_text())}
+    assert len(drawn_before) >= killed.pages_done >= 5
+    assert drawn_before.isdisjoint(drawn_after)
+    reused = int(RESUMED.search(second_log.read_text()).group(1))
+    assert reused >= len(drawn_before)
+    assert reused + len(drawn_after) == 12
+    assert len(PdfReader(order.pdf.path).pages) == 12 + 4
