@@ -136,8 +136,8 @@ def _each_in_order(queryset, operation: Callable[..., staff.StaffResult], reques
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = (
-        "short_token", "email", "child_name", "page_count", "kind", "status", "priority",
-        "position", "eta", "attempts", "progress", "age",
+        "short_token", "email", "child", "pages", "kind", "status", "priority",
+        "position", "eta", "tries", "progress", "age",
     )
     list_display_links = ("short_token",)
     list_filter = ("status", "kind", "language")
@@ -158,7 +158,7 @@ class OrderAdmin(admin.ModelAdmin):
         def position(order: Order):
             return positions().get(order.pk)
 
-        @admin.display(description="ETA (min)")
+        @admin.display(description="ETA min")
         def eta(order: Order):
             return queue.eta_minutes(positions().get(order.pk))
 
@@ -168,13 +168,25 @@ class OrderAdmin(admin.ModelAdmin):
     def position(self, order: Order):
         return queue.position(order)
 
-    @admin.display(description="ETA (min)")
+    @admin.display(description="ETA min")
     def eta(self, order: Order):
         return queue.eta_minutes(queue.position(order))
 
     @admin.display(description="token", ordering="token")
     def short_token(self, order: Order) -> str:
         return f"{order.token[:8]}…"
+
+    @admin.display(description="child", ordering="child_name")
+    def child(self, order: Order) -> str:
+        return order.child_name
+
+    @admin.display(description="pages", ordering="page_count")
+    def pages(self, order: Order) -> int:
+        return order.page_count
+
+    @admin.display(description="tries", ordering="attempts")
+    def tries(self, order: Order) -> int:
+        return order.attempts
 
     @admin.display(description="progress")
     def progress(self, order: Order):

@@ -225,7 +225,7 @@ def test_list_shows_position_and_eta_in_claim_order(admin_client):
     response = admin_client.get(CHANGELIST)
     rows = {row.pk: row for row in response.context["cl"].result_list}
     columns = {getattr(c, "short_description", c): c for c in response.context["cl"].list_display}
-    position, eta = columns["position"], columns["ETA (min)"]
+    position, eta = columns["position"], columns["ETA min"]
     assert [position(rows[o.pk]) for o in (generating, first, second)] == [1, 2, 3]
     assert [eta(rows[o.pk]) for o in (generating, first, second)] == [5, 10, 15]
 
@@ -294,7 +294,7 @@ def test_queue_page_shows_heartbeat_and_todays_figures(admin_client):
     assert (today["done"], today["failed"]) == (1, 1)
     assert today["average_seconds"] is not None
     page = response.content.decode()
-    assert "worker seen 0 s ago" in page and 'id="stat-average"' in page
+    assert "worker alive" in page and "seen 0 s ago on #" in page and 'id="stat-average"' in page
 
 
 def test_queue_fragment_is_the_refreshing_part_only(admin_client):
