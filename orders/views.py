@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -15,6 +17,18 @@ from .payments import CheckoutUnavailable, checkout_start
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
 SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
+# Public tokens are URL-safe base64 (orders.models.new_token); anything else cannot name an order. Checking first
+# also keeps bytes PostgreSQL refuses (NUL) away from the query.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Three missed queue ticks (one a minute) and /healthz reports the worker as silent.
+WORKER_SILENCE_SECONDS = 180
+
+
+def order_or_404(token: str) -> Order:
+    """Return the order a public token names; 404 for an unknown or malformed token."""
+    if not TOKEN_RE.fullmatch(token):
+        raise Http404("No such order.")
+    return get_object_or_404(Order, token=token)
 
 
 def order_status_payload(order: Order) -> dict:
@@ -26,7 +40,7 @@ def order_status_payload(order: Order) -> dict:
         "eta_minutes": queue.eta_minutes(place),
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,
-        "download_url": order.get_absolute_url() + "book.pdf" if done else None,
+        "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if done else None,
     }
 
 
@@ -91,14 +105,13 @@ def offline_checkout_url(order: Order) -> str | None:
 @require_GET
 @never_cache
 def status_json(request, token):
-    order = get_object_or_404(Order, token=token)
-    return JsonResponse(order_status_payload(order))
+    return JsonResponse(order_status_payload(order_or_404(token)))
 
 
 @require_GET
 @never_cache
 def book_pdf(request, token):
-    order = get_object_or_404(Order, token=token)
+    order = order_or_404(token)
     if order.status != Status.DONE or not order.pdf:
         raise Http404("The book is not ready yet.")
     filename = f"{order.child_name}-hera.pdf"
@@ -120,7 +133,17 @@ def healthz(request):
         beat = WorkerHeartbeat.objects.order_by("-seen_at").first()
     except DatabaseError as exc:
         return JsonResponse({"database": "unreachable", "error": exc.__class__.__name__}, status=503)
-    worker = None
-    if beat:
-        worker = {"last_seen": beat.seen_at.isoformat(), "seconds_ago": round((timezone.now() - beat.seen_at).total_seconds())}
-    return JsonResponse({"database": "ok", "worker": worker})
+    return JsonResponse({"database": "ok", "worker": worker_state(beat)})
+
+
+def worker_state(beat: WorkerHeartbeat | None) -> dict | None:
+    """The latest worker sign of life; the worker's queue tick writes one every minute even when idle."""
+    if beat is None:
+        return None
+    seconds_ago = round((timezone.now() - beat.seen_at).total_seconds())
+    return {
+        "id": beat.worker_id,
+        "last_seen": beat.seen_at.isoformat(),
+        "seconds_ago": seconds_ago,
+        "alive": seconds_ago <= WORKER_SILENCE_SECONDS,
+    }

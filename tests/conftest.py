@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 from django.conf import settings
 
@@ -52,3 +54,9 @@ def make_order(**overrides) -> Order:
 def order_factory(db):
     return make_order
 
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,3 +1,6 @@
+import threading
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from orders import queue
@@ -29,5 +32,13 @@ class Command(BaseCommand):
             priority=Priority.LOW,
         )
         queue.enqueue(order, actor="manage.py create_test_order", note="test order")
+        wait_for_deliveries()
         self.stdout.write(f"Queued test order {order.reference} ({order.page_count} pages, {order.language}).")
         self.stdout.write(order.absolute_url)
+
+
+def wait_for_deliveries() -> None:
+    """Let the confirmation email leave first: the local backend prints it, and the URL must stay the last line."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(timeout=settings.EMAIL_TIMEOUT + 5)

@@ -1,0 +1,80 @@
+import io
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from orders import queue
+from orders.models import Kind, Order, Priority, Status
+from tests.conftest import make_order
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def embedded_env(tmp_path) -> dict:
+    """The environment of a fresh local run: Hera's own settings on a SQLite file, nothing else configured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_"))}
+    env.pop("GOOGLE_API_KEY", None)
+    return {
+        **env,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'hera.sqlite3'}",
+        "HERA_BASE_URL": "https://books.example.test",
+        "HERA_MEDIA_ROOT": str(tmp_path / "media"),
+    }
+
+
+@pytest.mark.slow
+def test_create_test_order_on_embedded_sqlite_prints_the_status_url_last(tmp_path):
+    env = embedded_env(tmp_path)
+    migrate = manage("migrate", "--noinput", env=env)
+    assert migrate.returncode == 0, migrate.stderr
+
+    result = manage("create_test_order", "--pages", "6", "--language", "en", env=env)
+
+    assert result.returncode == 0, result.stderr
+    last_line = result.stdout.rstrip("\n").splitlines()[-1]
+    match = re.fullmatch(r"https://books\.example\.test/orders/([A-Za-z0-9_-]{32,})/", last_line)
+    assert match, last_line
+    with sqlite3.connect(tmp_path / "hera.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        row = db.execute(
+            "SELECT status, kind, priority, page_count, language FROM orders_order WHERE token = ?", [match[1]]
+        ).fetchone()
+    assert row == (Status.QUEUED, Kind.TEST, Priority.LOW, 6, "en")
+
+
+@pytest.mark.django_db
+def test_create_test_order_queues_a_low_priority_test_order():
+    out = io.StringIO()
+    call_command("create_test_order", "--pages", "8", "--email", "qa@example.com", "--language", "fr", stdout=out)
+    order = Order.objects.get()
+    assert (order.status, order.kind, order.priority) == (Status.QUEUED, Kind.TEST, Priority.LOW)
+    assert (order.page_count, order.email, order.language) == (8, "qa@example.com", "fr")
+    assert order.events.get().actor == "manage.py create_test_order"
+    assert out.getvalue().splitlines()[-1] == f"{settings.HERA_BASE_URL}/orders/{order.token}/"
+
+
+@pytest.mark.django_db
+def test_create_test_order_waits_behind_paid_orders():
+    paid = make_order(status="queued")
+    call_command("create_test_order", stdout=io.StringIO())
+    test_order = Order.objects.get(kind=Kind.TEST)
+    paid_later = make_order(status="queued")
+    assert [queue.position(o) for o in (paid, Order.objects.get(pk=paid_later.pk), test_order)] == [1, 2, 3]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pages", ["1", "25"])
+def test_create_test_order_refuses_a_page_count_out_of_range(pages):
+    with pytest.raises(CommandError, match="--pages must be between 2 and 24"):
+        call_command("create_test_order", "--pages", pages, stdout=io.StringIO())
+    assert not Order.objects.exists()
