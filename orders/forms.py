@@ -125,6 +125,7 @@ class OrderForm(forms.ModelForm):
         fields = ["email", "child_name", "child_age", "theme", "language", "page_count", "dedication"]
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no colon needed
         super().__init__(*args, **kwargs)
         current = (translation.get_language() or "fr")[:2]
         self.fields["language"].initial = current if current in Language.values else Language.FR
