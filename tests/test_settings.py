@@ -1,0 +1,128 @@
+"""hera/settings.py read from a controlled environment: the embedded defaults and the start-up errors."""
+
+import os
+import runpy
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+from tests.conftest import free_port
+
+SETTINGS_FILE = django_settings.BASE_DIR / "hera" / "settings.py"
+PREFIXES = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "DATABASE_URL", "DEFAULT_FROM_EMAIL")
+
+
+@pytest.fixture
+def load_settings(monkeypatch):
+    """Return a function that evaluates hera/settings.py with only the given variables set."""
+    for name in list(os.environ):
+        if name.startswith(PREFIXES):
+            monkeypatch.delenv(name)
+
+    def load(**env: str) -> dict:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return load
+
+
+def test_defaults_match_the_spec(load_settings):
+    s = load_settings()
+    assert s["DEBUG"] is True
+    assert s["HERA_BASE_URL"] == "http://127.0.0.1:8000"
+    assert s["HERA_GENERATOR"] == "offline"
+    assert s["STRIPE_SECRET_KEY"] == ""
+    assert (s["HERA_MINUTES_PER_BOOK"], s["HERA_CONCURRENT_GENERATIONS"]) == (5, 1)
+    assert (s["HERA_LEASE_SECONDS"], s["HERA_MAX_ATTEMPTS"]) == (60, 3)
+    assert (s["HERA_IMAGE_CONCURRENCY"], s["HERA_OFFLINE_PAGE_SECONDS"]) == (3, 0.0)
+    assert s["EMAIL_BACKEND"] == "hera.mail.ConsoleAndFileBackend"
+    assert s["EMAIL_FILE_PATH"] == django_settings.BASE_DIR / "var" / "mail"
+
+
+def test_default_database_is_sqlite_in_var_shared_by_web_and_worker(load_settings):
+    db = load_settings()["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(django_settings.BASE_DIR / "var" / "hera.sqlite3")
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+    assert db["OPTIONS"]["timeout"] >= 5
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_database_url_selects_postgresql(load_settings):
+    db = load_settings(DATABASE_URL="postgres://hera:pw@db.internal:6543/books")["DATABASES"]["default"]
+    assert (db["ENGINE"], db["HOST"], db["PORT"], db["NAME"]) == ("django.db.backends.postgresql", "db.internal", 6543, "books")
+
+
+def test_queue_variables_are_read(load_settings):
+    s = load_settings(HERA_MINUTES_PER_BOOK="7", HERA_CONCURRENT_GENERATIONS="2", HERA_LEASE_SECONDS="30",
+                      HERA_MAX_ATTEMPTS="5", HERA_BASE_URL="https://hera.example/")
+    assert (s["HERA_MINUTES_PER_BOOK"], s["HERA_CONCURRENT_GENERATIONS"]) == (7, 2)
+    assert (s["HERA_LEASE_SECONDS"], s["HERA_MAX_ATTEMPTS"]) == (30, 5)
+    assert s["HERA_BASE_URL"] == "https://hera.example"
+    assert s["Q_CLUSTER"]["workers"] == 2
+
+
+def test_a_google_key_selects_the_google_generator(load_settings):
+    assert load_settings(GOOGLE_API_KEY="k")["HERA_GENERATOR"] == "google"
+
+
+def test_email_host_switches_to_smtp(load_settings):
+    s = load_settings(EMAIL_HOST="smtp.example", EMAIL_PORT="587")
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert s["EMAIL_USE_TLS"] is True
+
+
+def test_production_without_a_secret_key_is_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY must be set"):
+        load_settings(DJANGO_DEBUG="off", DJANGO_ALLOWED_HOSTS="hera.example")
+
+
+def test_production_without_allowed_hosts_is_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ALLOWED_HOSTS must be set"):
+        load_settings(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="s3cret")
+
+
+def test_production_settings_with_the_required_variables(load_settings):
+    s = load_settings(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="s3cret", DJANGO_ALLOWED_HOSTS="hera.example,www.hera.example",
+                      HERA_BASE_URL="https://hera.example")
+    assert s["DEBUG"] is False
+    assert s["ALLOWED_HOSTS"] == ["hera.example", "www.hera.example"]
+    assert s["SESSION_COOKIE_SECURE"] is True
+    assert s["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HERA_MAX_ATTEMPTS": "three"}, "HERA_MAX_ATTEMPTS must be a whole number, not 'three'"),
+        ({"HERA_CONCURRENT_GENERATIONS": "0"}, "HERA_CONCURRENT_GENERATIONS must be at least 1, not 0"),
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be true or false, not 'maybe'"),
+        ({"HERA_GENERATOR": "google"}, "HERA_GENERATOR=google needs GOOGLE_API_KEY"),
+        ({"HERA_GENERATOR": "dall-e"}, "HERA_GENERATOR must be offline or google, not 'dall-e'"),
+    ],
+)
+def test_a_bad_variable_is_named_in_the_startup_error(load_settings, env, message):
+    with pytest.raises(ImproperlyConfigured) as excinfo:
+        load_settings(**env)
+    assert message in str(excinfo.value)
+
+
+@pytest.mark.slow
+def test_the_suite_stops_with_one_line_when_postgresql_is_unreachable():
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/hera"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/orders/test_models.py", "-p", "no:cacheprovider"],
+        cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 3
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stdout
+    assert f"PostgreSQL is not reachable at 127.0.0.1:{port}" in lines[0]
+    assert "start it or set DATABASE_URL" in lines[0]
+    assert "passed" not in result.stdout
