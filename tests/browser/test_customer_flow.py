@@ -8,7 +8,7 @@ from reportlab.pdfgen import canvas
 from orders import queue
 from orders.forms import price_display
 from orders.models import Order, Status
-from orders.payments import order_price_cents
+from orders.payments import order_mark_paid, order_price_cents
 from tests.conftest import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def generating_order_ahead() -> Order:
     return claimed
 
 
-def test_customer_orders_pays_offline_and_watches_the_book_arrive_without_reload(live_server, open_page):
+def test_customer_orders_pays_offline_and_watches_the_book_arrive_without_reload(live_server, open_page, artifacts_dir):
     page = open_page(locale="en-GB")
     page.goto(live_server.url + "/")
     page.get_by_label("Your email").fill("parent@example.com")
@@ -50,6 +50,7 @@ def test_customer_orders_pays_offline_and_watches_the_book_arrive_without_reload
 
     order = Order.objects.get(email="parent@example.com")
     ahead = generating_order_ahead()
+    page.screenshot(path=artifacts_dir / "offline-checkout-en-desktop.png", full_page=True)
     page.locator("form[action$='/pay/'] button[type=submit]").click()
     page.wait_for_url(f"**/orders/{order.token}/")
     page.evaluate(f"window.heraMarker = {NO_RELOAD!r}")
@@ -75,6 +76,20 @@ def test_customer_orders_pays_offline_and_watches_the_book_arrive_without_reload
     assert page.evaluate("window.heraMarker") == NO_RELOAD
     assert page.request.get(live_server.url + download.get_attribute("href")).body().startswith(b"%PDF")
     assert Order.objects.get(pk=order.pk).status == Status.DONE
+
+
+def test_payment_being_confirmed_turns_into_a_place_in_line_by_itself(live_server, open_page):
+    order = make_order(language="fr")
+    page = open_page(locale="fr-FR", viewport="phone")
+    page.goto(f"{live_server.url}/orders/{order.token}/?checkout=success")
+    expect(page.locator('[data-panel="pending_payment"]')).to_be_visible()
+
+    order_mark_paid(order, actor="stripe", session_id="cs_test_browser")
+
+    expect(page.locator('[data-panel="queued"]')).to_be_visible()
+    expect(page.locator('[data-panel="queued"] [data-field="position"]')).to_have_text("1")
+    expect(page.locator('[data-panel="pending_payment"]')).to_be_hidden()
+    expect(page.locator("#status-announcer")).to_contain_text("Votre livre est le numéro 1 de la file.")
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 
 def order_in(status: str, **fields) -> Order:
     """Create an order and walk it to `status` through the queue and the model's own transitions."""
-    if status == Status.PENDING_PAYMENT:
-        return make_order(**fields)
+    if status in (Status.PENDING_PAYMENT, Status.EXPIRED):
+        order = make_order(**fields)
+        if status == Status.EXPIRED:
+            order.mark_expired(actor="test")
+        return order
     order = make_order(status="queued", **fields)
     if status == Status.QUEUED:
         return order
@@ -119,6 +122,7 @@ PAGE_TEXT = {
     "failed": ("Nous n’avons pas pu créer ce livre", "We could not create this book"),
     "refunded": ("Cette commande a été remboursée", "This order was refunded"),
     "cancelled": ("Cette commande a été annulée", "This order was cancelled"),
+    "expired": ("Le délai de paiement est écoulé", "The time to pay ran out"),
 }
 
 
@@ -178,6 +182,14 @@ def test_pending_order_page_links_to_the_offline_checkout(client):
     html = get_page(client, order).content.decode()
 
     assert reverse("orders:offline_checkout", kwargs={"token": order.token}) in html
+
+
+def test_customer_back_from_a_cancelled_checkout_is_told_nothing_was_charged(client):
+    order = order_in("pending_payment", language="en")
+
+    html = client.get(reverse("orders:detail", kwargs={"token": order.token}) + "?checkout=cancelled").content.decode()
+
+    assert "You left the payment page: nothing was charged." in html
 
 
 def test_pending_order_page_has_no_pay_link_when_stripe_is_configured(client, settings):
