@@ -267,3 +267,15 @@ def test_landing_page_shows_no_customer_data(client):
 
     assert "Balthazar" not in html
     assert "balthazar" not in html
+
+
+def test_order_page_reads_the_database_three_times_however_long_the_queue(client, django_assert_num_queries):
+    order_in("generating")
+    for _ in range(10):
+        order_in("queued")
+    order = order_in("queued")
+
+    with django_assert_num_queries(3):  # the order, the generating count, the orders ahead
+        html = get_page(client, order).content.decode()
+
+    assert '<strong data-field="position">12</strong>' in html
