@@ -29,7 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, server, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         if server == "gunicorn":
-            web = [sys.executable, "-m", "gunicorn", "hera.wsgi", "--bind", f"{host}:{port}", "--workers", "2"]
+            workers = os.environ.get("WEB_CONCURRENCY", "2")  # gunicorn's own variable, honoured by hosting platforms
+            web = [sys.executable, "-m", "gunicorn", "hera.wsgi", "--bind", f"{host}:{port}", "--workers", workers]
         else:
             web = [*manage, "runserver", f"{host}:{port}", "--noreload"]
         children = {
@@ -53,14 +54,25 @@ class Command(BaseCommand):
                 self.stderr.write(f"The {exited[0]} exited; stopping Hera.")
                 break
             time.sleep(0.2)
+        # SIGTERM to each leader only: qcluster stops its own sentinel, pusher, workers and monitor in order (a
+        # signal to its whole group would kill the sentinel first and leave the rest waiting).
         for child in children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                child.terminate()
         deadline = time.monotonic() + 15
         for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+                child.kill()
                 child.wait()
+            kill_group(child.pid)
         sys.exit(exit_code)
+
+
+def kill_group(pgid: int) -> None:
+    """Kill whatever the child left behind in its process group (a worker stuck in a book, a resource tracker)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,142 @@
+"""`make run` as the README promises: it serves, its worker runs, and Ctrl-C stops both, leaving no process behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+from django.conf import settings
+
+from tests.conftest import free_port
+
+START_TIMEOUT = 90  # a first `make run` may still have to install requirements
+
+
+def embedded_env(tmp_path, port: int) -> dict:
+    """The environment of a developer's shell: nothing of Hera's set but a port and places under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_"))}
+    env.pop("GOOGLE_API_KEY", None)
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}",
+        HERA_MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    return env
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def wait_until_serving(base: str, leader: subprocess.Popen, log_path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert leader.poll() is None, f"exited with {leader.returncode}:\n{log_path.read_text()}"
+        try:
+            if get(base + "/healthz") == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"no answer from /healthz within {START_TIMEOUT}s:\n{log_path.read_text()}")
+
+
+def command_lines(processes: list[psutil.Process]) -> list[str]:
+    lines = []
+    for process in processes:
+        try:
+            lines.append(" ".join(process.cmdline()))
+        except psutil.NoSuchProcess:
+            pass
+    return lines
+
+
+def start(command: list[str], env: dict, log_path) -> subprocess.Popen:
+    with open(log_path, "w") as log:
+        # Its own process group, like a shell's foreground job: Ctrl-C signals the whole group.
+        return subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_and_assert_nothing_left(leader: subprocess.Popen, signum: int, base: str) -> float:
+    """Signal the group as a terminal or a platform would; return how long the whole tree took to exit."""
+    descendants = psutil.Process(leader.pid).children(recursive=True)
+    started = time.monotonic()
+    os.killpg(leader.pid, signum)
+    leader.wait(timeout=30)
+    _, alive = psutil.wait_procs(descendants, timeout=20)
+    assert not alive, f"left running: {command_lines(alive)}"
+    with pytest.raises(OSError):
+        get(base + "/healthz")
+    return time.monotonic() - started
+
+
+def kill_tree(leader: subprocess.Popen) -> None:
+    """Clean up after a failed test: the leader's group and every descendant (they have groups of their own)."""
+    try:
+        descendants = psutil.Process(leader.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        descendants = []
+    if leader.poll() is None:
+        os.killpg(leader.pid, signal.SIGKILL)
+    for process in descendants:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    leader.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "make-run.log"
+    make = start(["make", "run"], embedded_env(tmp_path, port), log_path)
+    try:
+        wait_until_serving(base, make, log_path)
+        assert get(base + "/api/queue-status") == 200
+        running = command_lines(psutil.Process(make.pid).children(recursive=True))
+        assert any("runserver" in line for line in running), running
+        assert any("qcluster" in line for line in running), running
+
+        stopped_in = stop_and_assert_nothing_left(make, signal.SIGINT, base)
+
+        # Below serve's 15 s grace: the worker stopped cleanly, it was not killed.
+        assert stopped_in < 12, f"Ctrl-C took {stopped_in:.1f}s"
+    finally:
+        kill_tree(make)
+
+
+@pytest.mark.slow
+def test_single_instance_serve_runs_gunicorn_and_the_worker_in_production(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = embedded_env(tmp_path, port)
+    env.update(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="test-only", DJANGO_ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1")
+    python = sys.executable
+    migrate = subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert migrate.returncode == 0, migrate.stderr
+    log_path = tmp_path / "serve.log"
+    serve = start([python, "manage.py", "serve"], env, log_path)
+    try:
+        wait_until_serving(base, serve, log_path)
+        assert get(base + "/api/queue-status") == 200
+        running = command_lines(psutil.Process(serve.pid).children(recursive=True))
+        assert any("gunicorn" in line for line in running), running
+        assert any("qcluster" in line for line in running), running
+
+        stop_and_assert_nothing_left(serve, signal.SIGTERM, base)  # what a platform sends on deploy
+    finally:
+        kill_tree(serve)
