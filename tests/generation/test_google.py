@@ -5,10 +5,13 @@ import socket
 import time
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from google.genai import types
 from PIL import Image
+from pypdf import PdfReader
 
 from generation.base import BookRequest, GenerationError, Story
+from generation.book import build_book
 from generation.google import MAX_PICTURE_SIDE, GoogleGenerator
 from tests.fakes.genai_server import (
     FakeGenAIServer,
@@ -323,3 +326,21 @@ def test_illustrate_page_reports_an_unreadable_image(generator, fake_genai, tmp_
     with pytest.raises(GenerationError, match="unreadable image for page 1"):
         generator.illustrate_page(book_request(), sample_story(), 0, out_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_build_book_with_the_google_generator_draws_pages_in_parallel(generator, fake_genai, tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    fake_genai.reply(story_body(3))
+    for _ in range(3):
+        fake_genai.reply(image_body(png_bytes(1024, 1024)))
+
+    result = build_book(
+        book_request(page_count=3), generator, work_prefix="work/g", book_name="books/g.pdf", storage=storage,
+        concurrency=3,
+    )
+
+    assert result.pages_drawn == 3
+    assert len(PdfReader(storage.path(result.pdf_name)).pages) >= 3
+    image_prompts = [sent.prompt for sent in fake_genai.requests if sent.model == IMAGE_MODEL]
+    assert len(image_prompts) == 3
+    assert all(result.story.character in prompt for prompt in image_prompts)
