@@ -19,7 +19,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from . import queue, staff
@@ -49,8 +48,18 @@ def _request_positions(request: HttpRequest) -> dict[int, int]:
     return request._hera_positions
 
 
-def _age(since, now=None) -> str:
-    return timesince(since, now or timezone.now(), depth=1) if since else "—"
+
+
+def _duration(start, now) -> str:
+    """Say how long ago `start` was, briefly: "7 min", "2 h 05", "3 d 4 h" (cheaper than timesince per row)."""
+    if start is None:
+        return "—"
+    minutes = max(0, int((now - start).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d}"
+    return f"{minutes // (24 * 60)} d {minutes // 60 % 24} h"
 
 
 def _progress_bar(order: Order) -> str:
@@ -142,7 +151,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display_links = ("short_token",)
     list_filter = ("status", "kind", "language")
     search_fields = ("email", "child_name", "token", "stripe_session_id", "stripe_payment_intent_id")
-    list_per_page = 100
+    list_per_page = 50
     inlines = (OrderEventInline, OutboundEmailInline)
     actions = (
         "retry", "move_to_front", "set_priority_high", "set_priority_normal", "set_priority_low",
@@ -198,7 +207,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="age", ordering="created_at")
     def age(self, order: Order) -> str:
-        return _age(order.created_at)
+        return _duration(order.created_at, timezone.now())
 
     # The order page: everything read-only once the order exists; status only moves through the actions.
 
@@ -320,6 +329,7 @@ class OrderAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": "Live queue",
             "can_act": self.has_change_permission(request),
+            "act_url": reverse("admin:orders_order_queue_act"),
             "refresh_seconds": QUEUE_REFRESH_SECONDS,
         }
         fragment = request.GET.get("fragment") == "1"
@@ -330,15 +340,17 @@ class OrderAdmin(admin.ModelAdmin):
         """Move an order to the front, or cancel it, from the live queue page."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        operations = {"move_to_front": staff.order_move_to_front, "cancel": staff.order_cancel}
-        operation = operations.get(request.POST.get("action", ""))
-        order_id = request.POST.get("order", "")
-        if operation is None or not order_id.isdigit():
+        # One form holds every row; the button pressed names the action and carries the order's id.
+        chosen = [(name, request.POST[name]) for name in QUEUE_OPERATIONS if name in request.POST]
+        if len(chosen) != 1 or not chosen[0][1].isdigit():
             return HttpResponseBadRequest("Unknown action or order.")
-        result = operation(get_object_or_404(Order, pk=order_id), actor=_actor(request))
+        name, order_id = chosen[0]
+        result = QUEUE_OPERATIONS[name](get_object_or_404(Order, pk=order_id), actor=_actor(request))
         self.message_user(request, f"{result}.", messages.SUCCESS if result.done else messages.WARNING)
         return redirect("admin:orders_order_queue")
 
+
+QUEUE_OPERATIONS = {"move_to_front": staff.order_move_to_front, "cancel": staff.order_cancel}
 
 LIVE_FIELDS = (
     "id", "child_name", "page_count", "pages_done", "pages_total", "kind", "priority", "status", "attempts",
@@ -346,23 +358,36 @@ LIVE_FIELDS = (
 )
 
 
+
+
+def _decorate(order: Order, position: int, change_url: str, labels: dict) -> Order:
+    """Attach what a row of the live queue shows, computed once here rather than per template lookup."""
+    order.position = position
+    order.change_url = change_url.replace("/0/", f"/{order.pk}/")
+    order.kind_label, order.priority_label = labels[order.kind], labels[order.priority]
+    return order
+
+
 def live_queue(now) -> dict:
     """Gather the live queue page in five queries, whatever the length of the queue."""
     generating = list(Order.objects.generating().order_by("started_at", "id").only(*LIVE_FIELDS))
     waiting = list(Order.objects.queued().in_claim_order().only(*LIVE_FIELDS))
+    # Reversed and labelled once: the page has a row per waiting order, and reverse() per row was its main cost.
+    change_url = reverse("admin:orders_order_change", args=[0])
+    labels = {**{k: str(v) for k, v in Kind.choices}, **{k: str(v) for k, v in Priority.choices}}
     lease = timedelta(seconds=settings.HERA_LEASE_SECONDS)
     for rank, order in enumerate(generating, start=1):
-        order.position = rank
+        _decorate(order, rank, change_url, labels)
         order.progress_percent = round(100 * order.pages_done / order.pages_total) if order.pages_total else 0
-        order.running_for = _age(order.started_at, now)
+        order.running_for = _duration(order.started_at, now)
         # The lease is renewed by pushing its expiry forward by a full lease, so its last renewal is expiry - lease.
         renewed = order.lease_expires_at - lease if order.lease_expires_at else None
         order.lease_age_seconds = round((now - renewed).total_seconds()) if renewed else None
         order.lease_expired = bool(order.lease_expires_at and order.lease_expires_at <= now)
     for rank, order in enumerate(waiting, start=len(generating) + 1):
-        order.position = rank
+        _decorate(order, rank, change_url, labels)
         order.eta = queue.eta_minutes(rank)
-        order.waiting_for = _age(order.queued_at, now)
+        order.waiting_for = _duration(order.queued_at, now)
         order.backoff = order.not_before is not None and order.not_before > now
     return {
         "generating": generating,

@@ -158,7 +158,7 @@ def test_view_only_user_sees_the_queue_page_without_buttons(client):
 
 def test_view_only_user_cannot_act_from_the_queue_page(client):
     order = order_in(Status.QUEUED)
-    response = staff_client(client, "view_order").post(QUEUE_ACT, {"order": order.pk, "action": "cancel"})
+    response = staff_client(client, "view_order").post(QUEUE_ACT, {"cancel": order.pk})
     order.refresh_from_db()
     assert response.status_code == 403
     assert order.status == Status.QUEUED
@@ -305,7 +305,7 @@ def test_queue_fragment_is_the_refreshing_part_only(admin_client):
 
 def test_queue_page_moves_an_order_to_the_front(admin_client):
     first, last = make_order(status="queued"), make_order(status="queued")
-    response = admin_client.post(QUEUE_ACT, {"order": last.pk, "action": "move_to_front"}, follow=True)
+    response = admin_client.post(QUEUE_ACT, {"move_to_front": last.pk}, follow=True)
     assert response.redirect_chain[-1][0] == QUEUE_PAGE
     assert row_positions(response) == [(last.pk, 1), (first.pk, 2)]
     assert [m.message for m in response.context["messages"]] == [f"{last.reference} moved to the front of the queue."]
@@ -313,7 +313,7 @@ def test_queue_page_moves_an_order_to_the_front(admin_client):
 
 def test_queue_page_cancels_an_order(admin_client):
     order = make_order(status="queued")
-    response = admin_client.post(QUEUE_ACT, {"order": order.pk, "action": "cancel"}, follow=True)
+    response = admin_client.post(QUEUE_ACT, {"cancel": order.pk}, follow=True)
     order.refresh_from_db()
     assert order.status == Status.CANCELLED
     assert response.context["waiting"] == []
@@ -321,13 +321,13 @@ def test_queue_page_cancels_an_order(admin_client):
 
 def test_queue_page_reports_a_refused_action(admin_client):
     order = order_in(Status.DONE)
-    response = admin_client.post(QUEUE_ACT, {"order": order.pk, "action": "cancel"}, follow=True)
+    response = admin_client.post(QUEUE_ACT, {"cancel": order.pk}, follow=True)
     assert [(m.level_tag, m.message) for m in response.context["messages"]] == [
         ("warning", f"{order.reference} is done: only queued or generating orders are cancelled.")
     ]
 
 
-@pytest.mark.parametrize("data", [{"order": "1", "action": "delete"}, {"order": "x", "action": "cancel"}])
+@pytest.mark.parametrize("data", [{"delete": "1"}, {"cancel": "x"}, {"cancel": "1", "move_to_front": "1"}, {}])
 def test_queue_page_rejects_unknown_actions_and_orders(admin_client, data):
     assert admin_client.post(QUEUE_ACT, data).status_code == 400
 
@@ -340,7 +340,7 @@ def test_queue_actions_need_a_csrf_token(client):
     order = make_order(status="queued")
     client.handler.enforce_csrf_checks = True
     client.force_login(User.objects.create_superuser("root", password="pw"))
-    assert client.post(QUEUE_ACT, {"order": order.pk, "action": "cancel"}).status_code == 403
+    assert client.post(QUEUE_ACT, {"cancel": order.pk}).status_code == 403
 
 
 def test_queue_page_is_linked_from_the_admin_index_and_the_order_list(admin_client):
