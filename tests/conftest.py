@@ -1,3 +1,4 @@
+import os
 import socket
 
 import pytest
@@ -60,3 +61,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def embedded_env(tmp_path, **extra: str) -> dict:
+    """A developer's shell for a subprocess: none of Hera's variables, a SQLite file and media under tmp_path."""
+    prefixes = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_")
+    env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}", HERA_MEDIA_ROOT=str(tmp_path / "media"), **extra)
+    return env

@@ -12,21 +12,9 @@ import psutil
 import pytest
 from django.conf import settings
 
-from tests.conftest import free_port
+from tests.conftest import embedded_env, free_port
 
 START_TIMEOUT = 90  # a first `make run` may still have to install requirements
-
-
-def embedded_env(tmp_path, port: int) -> dict:
-    """The environment of a developer's shell: nothing of Hera's set but a port and places under tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_"))}
-    env.pop("GOOGLE_API_KEY", None)
-    env.update(
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}",
-        HERA_MEDIA_ROOT=str(tmp_path / "media"),
-    )
-    return env
 
 
 def get(url: str) -> int:
@@ -102,7 +90,7 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "make-run.log"
-    make = start(["make", "run"], embedded_env(tmp_path, port), log_path)
+    make = start(["make", "run"], embedded_env(tmp_path, PORT=str(port)), log_path)
     try:
         wait_until_serving(base, make, log_path)
         assert get(base + "/api/queue-status") == 200
@@ -122,7 +110,7 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
 def test_single_instance_serve_runs_gunicorn_and_the_worker_in_production(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = embedded_env(tmp_path, port)
+    env = embedded_env(tmp_path, PORT=str(port))
     env.update(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="test-only", DJANGO_ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1")
     python = sys.executable
     migrate = subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=env,

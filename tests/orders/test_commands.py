@@ -1,5 +1,4 @@
 import io
-import os
 import re
 import sqlite3
 import subprocess
@@ -11,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from orders import queue
 from orders.models import Kind, Order, Priority, Status
-from tests.conftest import make_order
+from tests.conftest import embedded_env, make_order
 
 
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -20,21 +19,9 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def embedded_env(tmp_path) -> dict:
-    """The environment of a fresh local run: Hera's own settings on a SQLite file, nothing else configured."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_"))}
-    env.pop("GOOGLE_API_KEY", None)
-    return {
-        **env,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'hera.sqlite3'}",
-        "HERA_BASE_URL": "https://books.example.test",
-        "HERA_MEDIA_ROOT": str(tmp_path / "media"),
-    }
-
-
 @pytest.mark.slow
 def test_create_test_order_on_embedded_sqlite_prints_the_status_url_last(tmp_path):
-    env = embedded_env(tmp_path)
+    env = embedded_env(tmp_path, HERA_BASE_URL="https://books.example.test")
     migrate = manage("migrate", "--noinput", env=env)
     assert migrate.returncode == 0, migrate.stderr
 
