@@ -229,10 +229,12 @@ class OrderAdmin(admin.ModelAdmin):
                 "not_before", "worker_id", "lease_expires_at",
             )}),
             ("Book", {"fields": ("pdf_link", "customer_page")}),
-            ("Payment", {"fields": (
+            ("Payment", {"classes": ("collapse",), "fields": (
                 "amount_cents", "currency", "paid_at", "stripe_session_id", "stripe_payment_intent_id",
             )}),
-            ("Dates", {"fields": ("created_at", "queued_at", "started_at", "finished_at", "updated_at")}),
+            ("Dates", {"classes": ("collapse",), "fields": (
+                "created_at", "queued_at", "started_at", "finished_at", "updated_at",
+            )}),
         )
 
     def get_readonly_fields(self, request, obj=None):

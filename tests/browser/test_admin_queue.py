@@ -95,3 +95,15 @@ def test_live_queue_is_reached_from_the_admin_index_and_the_order_list(live_serv
     page.locator(".object-tools").get_by_role("link", name="Live queue").click()
     page.wait_for_url(f"**{QUEUE_PATH}")
     expect(waiting_rows(page)).to_have_count(5)
+
+
+def test_order_page_shows_inputs_history_and_emails(live_server, open_page, artifacts_dir):
+    order = make_order(status="queued", child_name="Zoë", dedication="Pour Zoë, qui aime les étoiles")
+    claimed = queue.claim_next("web-1:4242")
+    queue.fail(claimed.pk, claimed.lease_token, "image model timed out on page 3")
+    page = open_page(locale="en-GB")
+    log_in_as_staff(page, live_server)
+    page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
+    expect(page.locator("#events-group")).to_contain_text("image model timed out on page 3")
+    expect(page.locator("#emails-group")).to_contain_text("parent@example.com")
+    page.screenshot(path=artifacts_dir / "admin_order_page.png", full_page=True)

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import queue
 from orders.models import EmailKind, Kind, Order, OutboundEmail, Priority, Status
@@ -404,3 +407,14 @@ def test_system_records_are_read_only(admin_client):
     email = OutboundEmail.objects.get()
     assert admin_client.post(reverse("admin:orders_outboundemail_change", args=[email.pk]), {}).status_code == 403
     assert admin_client.get(reverse("admin:orders_outboundemail_add")).status_code == 403
+
+
+def test_queue_page_shows_a_retry_backoff_and_an_expired_lease(admin_client):
+    make_order(status="queued")
+    claimed = queue.claim_next("worker-1")
+    queue.fail(claimed.pk, claimed.lease_token, "image model timed out")  # back in the queue, after a backoff
+    stuck = order_in(Status.GENERATING)
+    Order.objects.filter(pk=stuck.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    page = admin_client.get(QUEUE_PAGE).content.decode()
+    assert "retry after" in page and "(attempt 1 failed)" in page and "image model timed out" in page
+    assert "expired, awaiting recovery" in page
