@@ -19,24 +19,51 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow
-def test_create_test_order_on_embedded_sqlite_prints_the_status_url_last(tmp_path):
-    env = embedded_env(tmp_path, HERA_BASE_URL="https://books.example.test")
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory) -> dict:
+    """A migrated SQLite database on Hera's embedded defaults, for commands run in subprocesses."""
+    env = embedded_env(tmp_path_factory.mktemp("embedded"), HERA_BASE_URL="https://books.example.test")
     migrate = manage("migrate", "--noinput", env=env)
     assert migrate.returncode == 0, migrate.stderr
+    return env
 
-    result = manage("create_test_order", "--pages", "6", "--language", "en", env=env)
+
+def sqlite_file(env: dict) -> str:
+    return env["DATABASE_URL"].removeprefix("sqlite:///")
+
+
+@pytest.mark.slow
+def test_create_test_order_on_embedded_sqlite_prints_the_status_url_last(embedded):
+    result = manage("create_test_order", "--pages", "6", "--language", "en", env=embedded)
 
     assert result.returncode == 0, result.stderr
     last_line = result.stdout.rstrip("\n").splitlines()[-1]
     match = re.fullmatch(r"https://books\.example\.test/orders/([A-Za-z0-9_-]{32,})/", last_line)
     assert match, last_line
-    with sqlite3.connect(tmp_path / "hera.sqlite3") as db:
+    with sqlite3.connect(sqlite_file(embedded)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         row = db.execute(
             "SELECT status, kind, priority, page_count, language FROM orders_order WHERE token = ?", [match[1]]
         ).fetchone()
     assert row == (Status.QUEUED, Kind.TEST, Priority.LOW, 6, "en")
+
+
+CLAIM_TWICE = """
+from orders import queue
+first = queue.claim_next("w1")
+print(first.status, first.attempts, queue.position(first), queue.claim_next("w2"))
+"""
+
+
+@pytest.mark.slow
+def test_embedded_sqlite_queue_claims_one_order_at_a_time(embedded):
+    assert manage("create_test_order", env=embedded).returncode == 0
+    assert manage("create_test_order", env=embedded).returncode == 0
+
+    result = manage("shell", "-c", CLAIM_TWICE, env=embedded)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "generating 1 1 None"
 
 
 @pytest.mark.django_db
