@@ -4,6 +4,7 @@ from django.urls import reverse
 from orders.models import OutboundEmail, Status
 from orders.payments import CheckoutUnavailable, checkout_start, order_price_cents
 from tests.conftest import make_order
+from tests.fakes.smtp_server import free_port
 from tests.fakes.stripe_api import FakeStripeAPI
 
 
@@ -135,3 +136,10 @@ def test_offline_checkout_does_not_exist_with_stripe_keys(client, settings):
 @pytest.mark.django_db
 def test_offline_checkout_of_an_unknown_token_is_404(client):
     assert client.get(reverse("orders:offline_checkout", kwargs={"token": "nope"})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_checkout_start_turns_an_unreachable_stripe_into_checkout_unavailable(settings):
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = "sk_test_hera", f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(CheckoutUnavailable):
+        checkout_start(make_order())
