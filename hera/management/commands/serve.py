@@ -33,19 +33,20 @@ class Command(BaseCommand):
             web = [sys.executable, "-m", "gunicorn", "hera.wsgi", "--bind", f"{host}:{port}", "--workers", workers]
         else:
             web = [*manage, "runserver", f"{host}:{port}", "--noreload"]
-        children = {
-            "web server": subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True),
-            "worker": subprocess.Popen([*manage, "qcluster"], cwd=settings.BASE_DIR, start_new_session=True),
-        }
-        self.stdout.write(f"Hera is running on http://{host}:{port}/ with its worker. Ctrl-C stops both.")
         stopping = False
 
         def stop(signum, frame):
             nonlocal stopping
             stopping = True
 
+        # Handlers first: the children run in sessions of their own, so an early Ctrl-C must not leave them behind.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        children = {
+            "web server": subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True),
+            "worker": subprocess.Popen([*manage, "qcluster"], cwd=settings.BASE_DIR, start_new_session=True),
+        }
+        self.stdout.write(f"Hera is running on http://{host}:{port}/ with its worker. Ctrl-C stops both.")
         exit_code = 0
         while not stopping:
             exited = [name for name, child in children.items() if child.poll() is not None]
