@@ -14,9 +14,9 @@ from PIL import Image, ImageDraw
 
 from . import stories
 from .base import BookRequest, Story
+from .pictures import save_jpeg
 
 SIZE = 1024
-JPEG_QUALITY = 88
 
 SKIN = [(255, 224, 196), (241, 194, 158), (224, 172, 125), (198, 134, 90), (141, 85, 54), (98, 60, 38)]
 HAIR = [(40, 28, 20), (92, 56, 30), (176, 112, 52), (224, 184, 96), (196, 72, 36), (30, 30, 36)]
@@ -67,9 +67,7 @@ class OfflineGenerator:
         if self.page_seconds:
             time.sleep(self.page_seconds)
         image = draw_page(request, page_index)
-        out_path = Path(out_path)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        image.save(out_path, "JPEG", quality=JPEG_QUALITY)
+        save_jpeg(image, Path(out_path))
         image.close()
 
 

@@ -156,32 +156,40 @@ def test_a_lost_lease_stops_the_build_without_writing(use_generator, settings):
     assert list(order.events.values_list("to_status", flat=True)) == ["queued", "generating", "cancelled"]
 
 
-def test_lease_keeper_renews_the_lease_while_the_worker_works(settings):
+@pytest.fixture
+def claimed(settings):
+    """A claimed order under a 3-second lease, so the keeper beats every second."""
     settings.HERA_LEASE_SECONDS = 3
     make_order(status="queued")
-    order = queue.claim_next("w")
-    keeper = tasks.LeaseKeeper(order.pk, order.lease_token, "w")
-    keeper.start()
-    try:
-        time.sleep(2.5)
-        assert Order.objects.get(pk=order.pk).lease_expires_at > order.lease_expires_at
-        keeper.check()
-    finally:
-        keeper.stop()
+    return queue.claim_next("w")
 
 
-def test_lease_keeper_notices_a_lost_lease(settings):
-    settings.HERA_LEASE_SECONDS = 3
-    make_order(status="queued")
-    order = queue.claim_next("w")
-    keeper = tasks.LeaseKeeper(order.pk, uuid.uuid4(), "w")  # not the lease this order holds
-    keeper.start()
-    try:
-        time.sleep(1.5)
-        with pytest.raises(LeaseLost):
-            keeper.check()
-    finally:
-        keeper.stop()
+@pytest.fixture
+def keeper():
+    keepers = []
+
+    def start(order_id: int, lease_token) -> tasks.LeaseKeeper:
+        keepers.append(tasks.LeaseKeeper(order_id, lease_token, "w"))
+        keepers[-1].start()
+        return keepers[-1]
+
+    yield start
+    for started in keepers:
+        started.stop()
+
+
+def test_lease_keeper_renews_the_lease_while_the_worker_works(claimed, keeper):
+    running = keeper(claimed.pk, claimed.lease_token)
+    time.sleep(2.5)
+    assert Order.objects.get(pk=claimed.pk).lease_expires_at > claimed.lease_expires_at
+    running.check()
+
+
+def test_lease_keeper_notices_a_lost_lease(claimed, keeper):
+    running = keeper(claimed.pk, uuid.uuid4())  # not the lease this order holds
+    time.sleep(1.5)
+    with pytest.raises(LeaseLost):
+        running.check()
 
 
 def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():

@@ -1,0 +1,257 @@
+"""Peak memory of the worker process tree while it makes a 24-page book: Hera's way against the first version's.
+
+Usage: .venv/bin/python bench/memory.py [--pages 24] [--runs 3] [--modes streaming,lean,naive]
+
+Each way runs in a real `manage.py qcluster` tree (SQLite in a temporary folder) that claims one queued order. The
+image model is replaced by pictures like the ones it returns: 1024 px PNGs of about 1.5 MB, with grain so they do
+not compress. The peak is the sum of PSS (shared pages split fairly) over the whole tree, sampled every 50 ms.
+
+- streaming: the real build path (generation.book.build_book, HERA_IMAGE_CONCURRENCY pages at once), each answer
+  turned into a JPEG file by the Google backend's own `save_picture`, drawn into the PDF by path.
+- lean: the same, with answers converted by generation.pictures.save_answer_as_jpeg (no RGB copy, no `optimize`).
+- naive: the first version: every page kept in memory as PNG bytes and a decoded PIL image, drawn with
+  ImageReader, the PDF assembled in memory and saved at the end.
+"""
+
+import argparse
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
+SAMPLE_SECONDS = 0.05
+MODES = {"streaming": "streaming (Hera)", "lean": "streaming, lean JPEG", "naive": "naive (v1)"}
+GRAIN_SIGMA = 3  # gives PNGs of about 1.5 MB, like an image model's answers
+
+
+# What runs inside the worker (imported by dotted path from the qcluster process).
+
+
+class GrainyModelGenerator:
+    """The offline story, and pictures as an image model answers them: PNG bytes, saved by the Google backend."""
+
+    def write_story(self, request):
+        from generation.offline import OfflineGenerator
+
+        return OfflineGenerator(page_seconds=0).write_story(request)
+
+    def illustrate_page(self, request, story, page_index, out_path):
+        from generation.google import save_picture
+        from generation.pictures import save_answer_as_jpeg
+
+        data = model_picture(page_index).read_bytes()  # the bytes of the model's answer
+        if os.environ.get("HERA_BENCH_LEAN_SAVE"):
+            save_answer_as_jpeg(data, Path(out_path))
+        else:
+            save_picture(data, Path(out_path))
+
+
+def model_picture(page_index: int) -> Path:
+    return Path(os.environ["HERA_BENCH_MODEL_DIR"]) / f"page-{page_index + 1:02d}.png"
+
+
+def naive_build_book(request, generator, *, work_prefix, book_name, story=None, on_story=None, on_page_done=None,
+                     storage=None, concurrency=None):
+    """The first version: all pages in memory (PNG bytes and PIL images), ImageReader, the PDF built in memory."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    from generation.book import BookResult
+    from generation.pdf import PAGE
+
+    storage = storage or default_storage
+    if story is None:
+        story = generator.write_story(request)
+        if on_story:
+            on_story(story)
+    answers, images = [], []
+    for index in range(request.page_count):
+        data = model_picture(index).read_bytes()
+        answers.append(data)
+        images.append(Image.open(io.BytesIO(data)).convert("RGB"))
+        if on_page_done:
+            on_page_done(index + 1)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(PAGE, PAGE))
+    canvas.drawString(72, PAGE / 2, story.title)
+    canvas.showPage()
+    for text, image in zip(story.pages, images, strict=True):
+        canvas.drawImage(ImageReader(image), 0, 0, width=PAGE, height=PAGE)
+        canvas.drawString(72, 72, text[:80])
+        canvas.showPage()
+    canvas.save()
+    name = storage.save(book_name, ContentFile(buffer.getvalue()))
+    return BookResult(pdf_name=name, story=story, pages_drawn=request.page_count, pages_reused=0)
+
+
+def queue_order(pages: int) -> None:
+    """Queue one test order (run before the worker starts, as the web process would)."""
+    import django
+
+    django.setup()
+    from orders import queue
+    from orders.models import Kind, Order
+
+    order = Order.objects.create(email="bench@example.com", child_name="Zoë-Chloé", child_age=6, theme="space",
+                                 language="fr", page_count=pages, kind=Kind.TEST)
+    queue.enqueue(order, actor="bench")
+
+
+def run_worker(mode: str) -> None:
+    """Become `manage.py qcluster` with the bench's image model, and for "naive" the first version's build."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from generation import backends
+    from orders import tasks
+
+    backends.GENERATORS["offline"] = "bench.memory.GrainyModelGenerator"
+    if mode == "naive":
+        tasks.build_book = naive_build_book
+    if mode == "lean":
+        os.environ["HERA_BENCH_LEAN_SAVE"] = "1"
+    call_command("qcluster")
+
+
+# The measuring side.
+
+
+def make_model_pictures(folder: Path, pages: int) -> float:
+    """Write `pages` grainy 1024 px PNGs (about 1.5 MB each, like an image model's answers); return the mean MB."""
+    from PIL import Image, ImageChops
+
+    from generation.base import BookRequest
+    from generation.offline import draw_page
+
+    folder.mkdir(parents=True, exist_ok=True)
+    request = BookRequest(child_name="Zoë", child_age=6, theme="space", language="fr", page_count=pages, seed=7)
+    sizes = []
+    for index in range(pages):
+        grain = Image.merge("RGB", [Image.effect_noise((1024, 1024), GRAIN_SIGMA) for _ in range(3)])
+        picture = ImageChops.add(draw_page(request, index), grain, scale=1.0, offset=-128)
+        path = folder / f"page-{index + 1:02d}.png"
+        picture.save(path)
+        sizes.append(path.stat().st_size)
+    return sum(sizes) / len(sizes) / MB
+
+
+def tree_pss(root: psutil.Process) -> int:
+    total = 0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
+def order_status(db_path: Path) -> str | None:
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as db:
+            row = db.execute("SELECT status FROM orders_order ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def measure(mode: str, pages: int, workdir: Path, model_dir: Path) -> dict:
+    """Run one qcluster tree until its book is done; return its peak and idle PSS (bytes), time and PDF size."""
+    run_dir = workdir / mode
+    run_dir.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hera.settings",
+        "DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite3'}",
+        "HERA_MEDIA_ROOT": str(run_dir / "media"),
+        "HERA_GENERATOR": "offline",
+        "HERA_LOG_LEVEL": "WARNING",
+        "HERA_BENCH_MODEL_DIR": str(model_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("GOOGLE_API_KEY", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    python = [sys.executable, "-c"]
+    subprocess.run([*python, f"from bench.memory import queue_order; queue_order({pages})"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    log = open(run_dir / "qcluster.log", "wb")
+    proc = subprocess.Popen(
+        [*python, f"from bench.memory import run_worker; run_worker({mode!r})"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    root = psutil.Process(proc.pid)
+    peak, started = 0, time.monotonic()
+    try:
+        while order_status(run_dir / "db.sqlite3") != "done":
+            if proc.poll() is not None or time.monotonic() - started > 600:
+                raise RuntimeError(f"{mode}: the worker stopped or took too long; see {run_dir / 'qcluster.log'}")
+            peak = max(peak, tree_pss(root))
+            time.sleep(SAMPLE_SECONDS)
+        seconds = time.monotonic() - started
+        time.sleep(3)  # the worker process is recycled after the book: what the idle tree holds
+        idle = tree_pss(root)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        log.close()
+    pdfs = list((run_dir / "media" / "books").glob("*.pdf"))
+    return {"peak": peak, "idle": idle, "seconds": seconds, "pdf": pdfs[0].stat().st_size if pdfs else 0}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """Return the run whose peak is the median (the lower one for an even count)."""
+    return sorted(runs, key=lambda run: run["peak"])[(len(runs) - 1) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=24)
+    parser.add_argument("--runs", type=int, default=1, help="runs of each way; the table shows the median run")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, from {', '.join(MODES)}")
+    args = parser.parse_args()
+    modes = [mode for mode in args.modes.split(",") if mode in MODES]
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    with tempfile.TemporaryDirectory(prefix="hera-bench-") as tmp:
+        workdir = Path(tmp)
+        mean_png = make_model_pictures(workdir / "model", args.pages)
+        print(f"{args.pages} pages, model answers: 1024 px PNG, {mean_png:.2f} MB each on average")
+        for run in range(args.runs):
+            for mode in modes:
+                runs[mode].append(measure(mode, args.pages, workdir / f"run-{run}", workdir / "model"))
+    results = {mode: median_run(runs[mode]) for mode in modes}
+    print(f"{'':28}" + "".join(f"{MODES[mode]:>22}" for mode in modes))
+    rows = [
+        ("peak PSS, worker tree (MB)", "peak", MB, "{:.1f}"),
+        ("idle PSS after book (MB)", "idle", MB, "{:.1f}"),
+        ("time to done (s)", "seconds", 1, "{:.1f}"),
+        ("PDF size (MB)", "pdf", MB, "{:.1f}"),
+    ]
+    for label, key, unit, fmt in rows:
+        print(f"{label:28}" + "".join(f"{fmt.format(results[mode][key] / unit):>22}" for mode in modes))
+    if args.runs > 1:
+        for mode in modes:
+            peaks = ", ".join(f"{run['peak'] / MB:.1f}" for run in runs[mode])
+            print(f"{MODES[mode]} peaks of the {args.runs} runs (MB): {peaks}")
+    if "naive" in results:
+        for mode in modes:
+            if mode != "naive":
+                print(f"{MODES[mode]} peak / naive peak: {results[mode]['peak'] / results['naive']['peak']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
