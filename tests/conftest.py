@@ -65,7 +65,8 @@ def free_port() -> int:
 
 def embedded_env(tmp_path, **extra: str) -> dict:
     """A developer's shell for a subprocess: none of Hera's variables, a SQLite file and media under tmp_path."""
-    prefixes = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_")
+    # MAKEFLAGS too: under `make test DATABASE_URL=…` it would hand that URL to a nested `make run`.
+    prefixes = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "MAKE", "MFLAGS")
     env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}", HERA_MEDIA_ROOT=str(tmp_path / "media"), **extra)
     return env
