@@ -94,8 +94,8 @@ def test_payment_being_confirmed_turns_into_a_place_in_line_by_itself(live_serve
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_order_page_screenshot(live_server, open_page, artifacts_dir, language, viewport):
-    generating_order_ahead()
+def test_order_page_screenshots(live_server, open_page, artifacts_dir, language, viewport):
+    ahead = generating_order_ahead()
     order = make_order(status="queued", child_name="Zoë-Chloé", language=language, page_count=12)
     page = open_page(locale="fr-FR" if language == "en" else "en-GB", viewport=viewport)
 
@@ -104,6 +104,13 @@ def test_order_page_screenshot(live_server, open_page, artifacts_dir, language, 
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator('[data-panel="queued"] [data-field="position"]')).to_have_text("2")
     page.screenshot(path=artifacts_dir / f"order-{language}-{viewport}.png", full_page=True)
+
+    queue.finish(ahead.pk, ahead.lease_token, "books/ahead.pdf")
+    mine = queue.claim_next("browser-test")
+    queue.record_progress(mine.pk, mine.lease_token, 5)
+    page.reload()
+    expect(page.locator("progress#book-progress")).to_be_visible()
+    page.screenshot(path=artifacts_dir / f"order-generating-{language}-{viewport}.png", full_page=True)
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
