@@ -48,8 +48,6 @@ def _request_positions(request: HttpRequest) -> dict[int, int]:
     return request._hera_positions
 
 
-
-
 def _duration(start, now) -> str:
     """Say how long ago `start` was, briefly: "7 min", "2 h 05", "3 d 4 h" (cheaper than timesince per row)."""
     if start is None:
@@ -161,7 +159,9 @@ class OrderAdmin(admin.ModelAdmin):
     # The list. Position and ETA are closures over this request's positions, computed once for the whole page.
 
     def get_list_display(self, request):
-        positions = lambda: _request_positions(request)  # noqa: E731 - evaluated at the first row, not before
+        def positions() -> dict[int, int]:
+            return _request_positions(request)  # at the first row drawn, once for the page
+
 
         @admin.display(description="position")
         def position(order: Order):
@@ -358,8 +358,6 @@ LIVE_FIELDS = (
     "id", "child_name", "page_count", "pages_done", "pages_total", "kind", "priority", "status", "attempts",
     "queued_at", "started_at", "lease_expires_at", "worker_id", "not_before", "last_error",
 )
-
-
 
 
 def _decorate(order: Order, position: int, change_url: str, labels: dict) -> Order:

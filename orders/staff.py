@@ -32,8 +32,6 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-
-
 def _refusal(order: Order, accepted: tuple[str, ...], rule: str) -> StaffResult | None:
     """Return the skipped result for an order whose status the operation does not accept, else None."""
     if order.status in accepted:
