@@ -179,13 +179,13 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} · {self.child_name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"token": self.token})
+
     @property
     def reference(self) -> str:
         """A short reference, safe to show staff and logs (never enough to guess the token)."""
         return f"#{self.pk}" if self.pk else "#new"
-
-    def get_absolute_url(self) -> str:
-        return reverse("orders:detail", kwargs={"token": self.token})
 
     @property
     def absolute_url(self) -> str:

@@ -30,8 +30,14 @@ def order_price_cents(page_count: int) -> int:
 def stripe_client() -> stripe.StripeClient:
     """Return a Stripe client on the real API, or on STRIPE_API_BASE (stripe-mock, a local fake)."""
     base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
-    # Retries are safe: every request that creates something carries an idempotency key.
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base_addresses, max_network_retries=2)
+    # Retries are safe: every request that creates something carries an idempotency key. The timeout is short
+    # because a customer waits on this request (Stripe's default is 80 s, times each retry).
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base_addresses,
+        max_network_retries=2,
+        http_client=stripe.new_default_http_client(timeout=(5, 20)),
+    )
 
 
 def checkout_start(order: Order) -> str:

@@ -24,6 +24,8 @@ class LocalHTTPServer:
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
+        # shutdown() waits for serve_forever() to return: it would wait forever on a server never started.
+        if self._thread.is_alive():
+            self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

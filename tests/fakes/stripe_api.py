@@ -12,9 +12,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl
+
+from tests.fakes import LocalHTTPServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stripe"
 
@@ -55,7 +57,7 @@ class RecordedRequest:
     params: dict[str, str]
 
 
-class FakeStripeAPI:
+class FakeStripeAPI(LocalHTTPServer):
     """Serve the Checkout Sessions endpoint on 127.0.0.1 (a random port) from a background thread."""
 
     def __init__(self) -> None:
@@ -64,24 +66,7 @@ class FakeStripeAPI:
         self.error: tuple[int, dict] | None = None
         self._by_idempotency_key: dict[str, dict] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-stripe", daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeStripeAPI":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(self._handler_class(), name="fake-stripe")
 
     def fail_with(self, status: int, error_type: str, message: str) -> None:
         """Answer every following request with a Stripe error."""

@@ -135,7 +135,8 @@ def test_offline_checkout_does_not_exist_with_stripe_keys(client, settings):
 
 @pytest.mark.django_db
 def test_offline_checkout_of_an_unknown_token_is_404(client):
-    assert client.get(reverse("orders:offline_checkout", kwargs={"token": "nope"})).status_code == 404
+    assert client.get("/orders/nope/pay/").status_code == 404
+    assert client.get(f"/orders/{'x' * 32}/pay/").status_code == 404
 
 
 @pytest.mark.django_db
