@@ -1,5 +1,6 @@
 """The worker task run in-process against the real database (threads need committed rows: transactional_db)."""
 
+import threading
 import time
 import uuid
 
@@ -18,6 +19,15 @@ from orders.models import LeaseLost, Order, OrderEvent, Status
 from tests.conftest import make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def email_threads_finish():
+    """Let the outbox's delivery threads (started when a book is done or failed) end before the tables are flushed."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name.startswith("hera-email-"):
+            thread.join(timeout=15)
 
 
 class FailingGenerator(OfflineGenerator):
