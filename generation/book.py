@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -68,87 +68,102 @@ def build_book(
 ) -> BookResult:
     """Make the book and save it as `book_name` in storage; return the name the storage chose and what was drawn."""
     storage = storage or default_storage
-    concurrency = concurrency or settings.HERA_IMAGE_CONCURRENCY
     if story is None or len(story.pages) != request.page_count:
-        # Pictures belong to the story they were drawn for: a new story starts from a clean slate.
-        clear_pages(storage, work_prefix, request.page_count)
-        story = generator.write_story(request)
-        if len(story.pages) != request.page_count:
-            raise GenerationError(f"The story has {len(story.pages)} pages instead of {request.page_count}.")
-        if on_story:
-            on_story(story)
+        story = write_story(request, generator, storage, work_prefix, on_story)
     with tempfile.TemporaryDirectory(prefix="hera-book-") as tmp:
-        workdir = Path(tmp)
-        pictures: list[Path | None] = [None] * request.page_count
-        missing = []
-        for index in range(request.page_count):
-            local = checkpoint_path(storage, page_name(work_prefix, index), workdir)
-            if local:
-                pictures[index] = local
-            else:
-                missing.append(index)
-        reused = request.page_count - len(missing)
-        if reused:
-            log.info("book %s resumes with %d/%d pages already drawn", work_prefix, reused, request.page_count)
-            if on_page_done:
-                on_page_done(reused)
-        draw_missing(request, story, generator, missing, pictures, workdir, storage, work_prefix, concurrency, on_page_done)
+        build = BookBuild(request, story, generator, storage, work_prefix, Path(tmp), on_page_done)
+        reused = build.reuse_checkpoints()
+        drawn = build.draw_missing(concurrency or settings.HERA_IMAGE_CONCURRENCY)
         release_free_memory()
-        local_pdf = build_pdf(workdir / "book.pdf", request, story, [p for p in pictures if p is not None])
+        local_pdf = build_pdf(build.workdir / "book.pdf", request, story, build.pictures)
         with MovableFile(open(local_pdf, "rb"), name=str(local_pdf)) as fh:
             stored = storage.save(book_name, fh)
-    return BookResult(pdf_name=stored, story=story, pages_drawn=len(missing), pages_reused=reused)
+    return BookResult(pdf_name=stored, story=story, pages_drawn=drawn, pages_reused=reused)
 
 
-def draw_missing(
-    request: BookRequest,
-    story: Story,
-    generator: Generator,
-    missing: list[int],
-    pictures: list[Path | None],
-    workdir: Path,
-    storage: Storage,
-    work_prefix: str,
-    concurrency: int,
-    on_page_done: Callable[[int], None] | None,
-) -> None:
-    """Draw the missing pages, up to `concurrency` at once, checkpointing and reporting each as it arrives."""
-    done = len(pictures) - len(missing)
-    if not missing:
-        return
+def write_story(
+    request: BookRequest, generator: Generator, storage: Storage, work_prefix: str,
+    on_story: Callable[[Story], None] | None,
+) -> Story:
+    """Write a new story and hand it to `on_story` to checkpoint; pictures drawn for an older story are dropped."""
+    clear_pages(storage, work_prefix, request.page_count)
+    story = generator.write_story(request)
+    if len(story.pages) != request.page_count:
+        raise GenerationError(f"The story has {len(story.pages)} pages instead of {request.page_count}.")
+    if on_story:
+        on_story(story)
+    return story
 
-    def draw(index: int) -> tuple[Path, float]:
+
+@dataclass
+class BookBuild:
+    """The pictures of one build: local JPEG paths, reused from checkpoints or drawn, in page order."""
+
+    request: BookRequest
+    story: Story
+    generator: Generator
+    storage: Storage
+    work_prefix: str
+    workdir: Path
+    on_page_done: Callable[[int], None] | None
+    pictures: list[Path] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    done: int = 0
+
+    def reuse_checkpoints(self) -> int:
+        """Find the pages already in storage; return how many there are, and report them as done."""
+        slots = [checkpoint_path(self.storage, self.page_name(i), self.workdir) for i in range(self.request.page_count)]
+        self.pictures = [slot or self.workdir / f"page-{i + 1:02d}.jpg" for i, slot in enumerate(slots)]
+        self.missing = [i for i, slot in enumerate(slots) if slot is None]
+        self.done = self.request.page_count - len(self.missing)
+        if self.done:
+            log.info("book %s resumes with %d/%d pages already drawn", self.work_prefix, self.done, len(slots))
+            self.report()
+        return self.done
+
+    def draw_missing(self, concurrency: int) -> int:
+        """Draw the missing pages, up to `concurrency` at once, checkpointing and reporting each as it arrives."""
+        if not self.missing:
+            return 0
+        tune_allocator()
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="hera-illustrate")
+        pending: dict[Future, int] = {}
+        waiting = list(self.missing)
+        try:
+            # Submit no more than the pool can run, so a stop leaves nothing queued behind it.
+            while waiting or pending:
+                while waiting and len(pending) < concurrency:
+                    index = waiting.pop(0)
+                    pending[pool.submit(self.draw, index)] = index
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self.arrived(pending.pop(future), future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+        return len(self.missing)
+
+    def draw(self, index: int) -> float:
+        """Illustrate one page into the work folder (runs in a pool thread); return the seconds it took."""
         started = time.monotonic()
-        out = workdir / f"page-{index + 1:02d}.jpg"
-        generator.illustrate_page(request, story, index, out)
-        if not is_complete_jpeg(out):
+        self.generator.illustrate_page(self.request, self.story, index, self.pictures[index])
+        if not is_complete_jpeg(self.pictures[index]):
             raise GenerationError(f"Page {index + 1} was not written as a JPEG.")
-        return out, time.monotonic() - started
+        return time.monotonic() - started
 
-    tune_allocator()
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="hera-illustrate")
-    pending: dict[Future, int] = {}
-    queue = list(missing)
-    try:
-        # Submit no more than the pool can run, so a stop leaves nothing queued behind it.
-        while queue or pending:
-            while queue and len(pending) < concurrency:
-                index = queue.pop(0)
-                pending[pool.submit(draw, index)] = index
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                index = pending.pop(future)
-                out, seconds = future.result()
-                save_checkpoint(storage, page_name(work_prefix, index), out)
-                pictures[index] = out
-                done += 1
-                log.info("book %s page %d/%d drawn in %.1fs", work_prefix, index + 1, len(pictures), seconds)
-                if on_page_done:
-                    on_page_done(done)
-    finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+    def arrived(self, index: int, seconds: float) -> None:
+        save_checkpoint(self.storage, self.page_name(index), self.pictures[index])
+        self.done += 1
+        log.info("book %s page %d/%d drawn in %.1fs", self.work_prefix, index + 1, len(self.pictures), seconds)
+        self.report()
+
+    def report(self) -> None:
+        if self.on_page_done:
+            self.on_page_done(self.done)
+
+    def page_name(self, index: int) -> str:
+        return page_name(self.work_prefix, index)
 
 
 def save_checkpoint(storage: Storage, name: str, local: Path) -> None:
