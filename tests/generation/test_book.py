@@ -120,13 +120,13 @@ def test_a_raising_progress_callback_stops_the_build_without_a_book(storage, set
     assert not storage.exists("books/a.pdf")
 
 
-def test_storage_without_local_paths_works_by_copying_pictures(settings):
+def test_storage_without_local_paths_works_by_copying_pictures(tmp_path):
     storage = InMemoryStorage()
     req = book_request(4)
     story = OfflineGenerator(page_seconds=0).write_story(req)
     gen = OfflineGenerator(page_seconds=0)
     for index in range(2):  # two checkpoints already in the remote storage
-        out = f"/tmp/hera-remote-{index}.jpg"
+        out = tmp_path / f"answer-{index}.jpg"
         gen.illustrate_page(req, story, index, out)
         storage.save(page_name(PREFIX, index), ContentFile(open(out, "rb").read()))
     counting = CountingGenerator()
