@@ -220,9 +220,11 @@ HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
 HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)
 HERA_BOOK_TIMEOUT_SECONDS = env_int("HERA_BOOK_TIMEOUT_SECONDS", 1800, minimum=60)
 
-# The worker: a django-q2 cluster on the ORM broker. One process generates, one book at a time; the task is
-# recycled after each book and above a memory ceiling. The broker re-delivers a task after `retry` seconds, so
-# `timeout` stays below it and the task that drives generation is idempotent (the Order claim is the real lock).
+# The worker: a django-q2 cluster on the ORM broker. One process generates, one book at a time; the worker process
+# is replaced after every task (`recycle` counts tasks) and after a task that pushed its peak RSS past `max_rss`
+# (kilobytes, checked between tasks). The broker re-delivers an unacknowledged task after `retry` seconds, so
+# `timeout` stays below it and the task that drives generation is idempotent (the Order claim is the real lock);
+# `max_attempts` 1 with `ack_failures` drops a failed task: the order's own attempts and leases do the retrying.
 
 Q_CLUSTER = {
     "name": "hera",
