@@ -214,8 +214,8 @@ def stars(draw, rng, count: int) -> None:
 def sun_or_moon(draw, rng, night: bool) -> None:
     x, y, r = rng.randint(120, SIZE - 120), rng.randint(90, 260), rng.randint(45, 85)
     if night:
+        draw.ellipse([x - r - 12, y - r - 12, x + r + 12, y + r + 12], outline=(250, 245, 210), width=2)  # halo
         draw.ellipse([x - r, y - r, x + r, y + r], fill=(250, 245, 210))
-        draw.ellipse([x - r + r // 2, y - r - 4, x + r + r // 2, y + r - 4], fill=None)
         draw.ellipse([x - r // 3, y - r // 3, x, y], fill=(230, 225, 190))
     else:
         for i in range(12):
