@@ -118,12 +118,14 @@ def run_worker(mode: str) -> None:
 
     from generation import backends
     from orders import tasks
+    from orders.apps import freeze_for_forks
 
     backends.GENERATORS["offline"] = "bench.memory.GrainyModelGenerator"
     if mode == "naive":
         tasks.build_book = naive_build_book
     if mode == "lean":
         os.environ["HERA_BENCH_LEAN_SAVE"] = "1"
+    freeze_for_forks()  # as orders.apps does for `manage.py qcluster`
     call_command("qcluster")
 
 
