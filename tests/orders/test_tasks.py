@@ -3,10 +3,12 @@
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 from pypdf import PdfReader
 
@@ -15,7 +17,7 @@ from generation.base import GenerationError
 from generation.book import page_name
 from generation.offline import OfflineGenerator
 from orders import queue, tasks
-from orders.models import LeaseLost, Order, OrderEvent, Status
+from orders.models import LeaseLost, Order, OrderEvent, Status, WorkerHeartbeat
 from tests.conftest import make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -221,6 +223,12 @@ def test_queue_tick_does_not_wake_the_worker_when_the_slot_is_taken():
     OrmQ.objects.all().delete()
     tasks.queue_tick()
     assert OrmQ.objects.count() == 0
+
+
+def test_queue_tick_forgets_workers_silent_for_a_day():
+    WorkerHeartbeat.objects.create(worker_id="gone:1", seen_at=timezone.now() - timedelta(days=2))
+    tasks.queue_tick()
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == [tasks.cluster_id()]
 
 
 def test_queue_tick_schedule_exists_once_after_migrate():
