@@ -6,28 +6,24 @@ and `response.parsed` is silently None on a truncated or blocked answer: both ar
 """
 
 import logging
-import os
-import tempfile
 import threading
 import time
-from io import BytesIO
 from pathlib import Path
 
 import httpx2
 from django.conf import settings
 from google import genai
 from google.genai import errors, types
-from PIL import Image
 from pydantic import BaseModel, Field
 
 from generation.base import BookRequest, GenerationError, Story
+from generation.pictures import save_answer_as_jpeg
 
 logger = logging.getLogger("hera.generation")
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 # Pictures are drawn into the PDF by path; 1536 px is sharp on a printed page and keeps a decoded page under 7 MB.
 MAX_PICTURE_SIDE = 1536
-JPEG_QUALITY = 88
 ASPECT_RATIO = "1:1"
 REQUEST_TIMEOUT_MS = 180_000  # an image can take a minute; beyond three the connection is presumed dead
 RETRYABLE_STATUS_CODES = [408, 429, 500, 502, 503, 504]
@@ -137,21 +133,7 @@ def enum_name(value: object) -> str:
 
 def save_picture(data: bytes, out_path: Path) -> tuple[int, int]:
     """Write image bytes as an RGB JPEG no larger than MAX_PICTURE_SIDE, atomically; return its size."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with Image.open(BytesIO(data)) as image:
-        image.draft("RGB", (MAX_PICTURE_SIDE, MAX_PICTURE_SIDE))  # JPEG answers decode at reduced scale
-        picture = image.convert("RGB")
-    picture.thumbnail((MAX_PICTURE_SIDE, MAX_PICTURE_SIDE), Image.Resampling.LANCZOS)
-    # A temporary name in the same folder, then a rename: a reader never sees half a picture.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            picture.save(tmp, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return picture.size
+    return save_answer_as_jpeg(data, out_path, max_side=MAX_PICTURE_SIDE)
 
 
 class GoogleGenerator:
