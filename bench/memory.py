@@ -1,6 +1,6 @@
 """Peak memory of the worker process tree while it makes a 24-page book: Hera's way against the first version's.
 
-Usage: .venv/bin/python bench/memory.py [--pages 24] [--runs 3] [--modes streaming,lean,naive]
+Usage: .venv/bin/python bench/memory.py [--pages 24] [--runs 3] [--modes streaming,naive]
 
 Each way runs in a real `manage.py qcluster` tree (SQLite in a temporary folder) that claims one queued order. The
 image model is replaced by pictures like the ones it returns: 1024 px PNGs of about 1.5 MB, with grain so they do
@@ -8,7 +8,6 @@ not compress. The peak is the sum of PSS (shared pages split fairly) over the wh
 
 - streaming: the real build path (generation.book.build_book, HERA_IMAGE_CONCURRENCY pages at once), each answer
   turned into a JPEG file by the Google backend's own `save_picture`, drawn into the PDF by path.
-- lean: the same, with answers converted by generation.pictures.save_answer_as_jpeg (no RGB copy, no `optimize`).
 - naive: the first version: every page kept in memory as PNG bytes and a decoded PIL image, drawn with
   ImageReader, the PDF assembled in memory and saved at the end.
 """
@@ -29,7 +28,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 SAMPLE_SECONDS = 0.05
-MODES = {"streaming": "streaming (Hera)", "lean": "streaming, lean JPEG", "naive": "naive (v1)"}
+MODES = {"streaming": "streaming (Hera)", "naive": "naive (v1)"}
 GRAIN_SIGMA = 3  # gives PNGs of about 1.5 MB, like an image model's answers
 
 
@@ -46,13 +45,8 @@ class GrainyModelGenerator:
 
     def illustrate_page(self, request, story, page_index, out_path):
         from generation.google import save_picture
-        from generation.pictures import save_answer_as_jpeg
 
-        data = model_picture(page_index).read_bytes()  # the bytes of the model's answer
-        if os.environ.get("HERA_BENCH_LEAN_SAVE"):
-            save_answer_as_jpeg(data, Path(out_path))
-        else:
-            save_picture(data, Path(out_path))
+        save_picture(model_picture(page_index).read_bytes(), Path(out_path))  # the bytes of the model's answer
 
 
 def model_picture(page_index: int) -> Path:
@@ -123,8 +117,6 @@ def run_worker(mode: str) -> None:
     backends.GENERATORS["offline"] = "bench.memory.GrainyModelGenerator"
     if mode == "naive":
         tasks.build_book = naive_build_book
-    if mode == "lean":
-        os.environ["HERA_BENCH_LEAN_SAVE"] = "1"
     freeze_for_forks()  # as orders.apps does for `manage.py qcluster`
     call_command("qcluster")
 

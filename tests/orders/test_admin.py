@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from orders import queue
 from orders.models import EmailKind, Kind, Order, OutboundEmail, Priority, Status
-from tests.conftest import make_order
-from tests.orders.statuses import order_in
+from tests.conftest import make_order, order_in
 
 pytestmark = pytest.mark.django_db
 

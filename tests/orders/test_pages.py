@@ -3,39 +3,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from orders import queue
 from orders.forms import price_display
 from orders.models import Order, Status
 from orders.payments import order_price_cents
-from tests.conftest import make_order
+from tests.conftest import order_in
 from tests.orders.test_forms import VALID
 
 pytestmark = pytest.mark.django_db
-
-
-def order_in(status: str, **fields) -> Order:
-    """Create an order and walk it to `status` through the queue and the model's own transitions."""
-    if status in (Status.PENDING_PAYMENT, Status.EXPIRED):
-        order = make_order(**fields)
-        if status == Status.EXPIRED:
-            order.mark_expired(actor="test")
-        return order
-    order = make_order(status="queued", **fields)
-    if status == Status.QUEUED:
-        return order
-    if status in (Status.REFUNDED, Status.CANCELLED):
-        getattr(order, f"mark_{status}")(actor="test")
-        return order
-    claimed = queue.claim_next("test-worker")
-    assert claimed.pk == order.pk
-    if status == Status.GENERATING:
-        queue.record_progress(order.pk, claimed.lease_token, 3)
-    elif status == Status.DONE:
-        queue.finish(order.pk, claimed.lease_token, f"books/{order.token}.pdf")
-    elif status == Status.FAILED:
-        claimed.mark_failed(error="illustration service down", actor="test")
-    order.refresh_from_db()
-    return order
 
 
 def get_page(client, order: Order, **headers):
@@ -158,7 +132,7 @@ def test_queued_order_page_shows_its_place_and_eta_rendered_on_the_server(client
 
 
 def test_generating_order_page_shows_a_progress_bar_of_pages_illustrated(client):
-    order = order_in("generating", language="en", page_count=8)
+    order = order_in("generating", pages_done=3, language="en", page_count=8)
 
     html = get_page(client, order).content.decode()
 

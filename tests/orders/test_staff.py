@@ -2,8 +2,7 @@ import pytest
 
 from orders import queue, staff
 from orders.models import EmailKind, Kind, LeaseLost, OutboundEmail, Priority, Status
-from tests.conftest import make_order
-from tests.orders.statuses import order_in
+from tests.conftest import make_order, order_in
 
 pytestmark = pytest.mark.django_db
 
