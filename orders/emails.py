@@ -49,7 +49,9 @@ def outbox_add(order: Order, kind: str, *, dedupe_key: str | None = None) -> Out
     )
     if not created:
         return None
-    transaction.on_commit(lambda: deliver_soon(email.pk))
+    # Robust: the change is already committed; a failed start is retried by the sweep and must not look like a
+    # failure of that change to its caller (the worker would delete the book it just finished).
+    transaction.on_commit(lambda: deliver_soon(email.pk), robust=True)
     return email
 
 

@@ -51,7 +51,7 @@ def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = 
         size_before = queue_size()
         order.mark_queued(actor=actor, note=note, priority=priority)
         outbox_add(order, EmailKind.QUEUED)
-        transaction.on_commit(wake_worker)
+        transaction.on_commit(wake_worker, robust=True)  # the payment is committed; queue_tick wakes it anyway
     log.info(
         "order added %s kind=%s priority=%s queue size %d -> %d",
         order.reference, order.kind, order.priority, size_before, size_before + 1,

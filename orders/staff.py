@@ -54,7 +54,7 @@ def order_retry(order: Order, *, actor: str) -> StaffResult:
         if order.kind == Kind.PAID and order.paid_at is None:
             return StaffResult(order, False, "was never paid: nothing to retry")
         order.mark_retried(actor=actor)
-        transaction.on_commit(queue.wake_worker)
+        transaction.on_commit(queue.wake_worker, robust=True)
     return _done(order, "queued again with fresh attempts", actor)
 
 
@@ -107,7 +107,7 @@ def order_regenerate(order: Order, *, actor: str) -> StaffResult:
         if refused := _refusal(order, (Status.DONE,), "only done books are regenerated"):
             return refused
         order.mark_regenerate(actor=actor, note="regeneration requested by staff")
-        transaction.on_commit(queue.wake_worker)
+        transaction.on_commit(queue.wake_worker, robust=True)
     return _done(order, "queued for regeneration (the old PDF stays until the new one is ready)", actor)
 
 

@@ -16,7 +16,7 @@ from generation import backends
 from generation.base import GenerationError
 from generation.book import page_name
 from generation.offline import OfflineGenerator
-from orders import queue, tasks
+from orders import emails, queue, tasks
 from orders.models import LeaseLost, Order, OrderEvent, Status, WorkerHeartbeat
 from tests.conftest import make_order
 
@@ -132,6 +132,20 @@ def test_regenerated_book_gets_a_new_file_and_the_old_one_is_deleted():
     assert order.pdf.name != old_name
     assert default_storage.exists(order.pdf.name)
     assert not default_storage.exists(old_name)
+
+
+def test_a_done_book_keeps_its_pdf_when_the_ready_email_cannot_start_at_once(monkeypatch):
+    order = make_order(status="queued", page_count=2)
+
+    def no_thread(email_id: int) -> None:
+        raise RuntimeError("can't start new thread")
+
+    # After the commit that marks the book done: the periodic sweep sends the email later, the book must stay.
+    monkeypatch.setattr(emails, "deliver_soon", no_thread)
+    tasks.process_next_order()
+    order.refresh_from_db()
+    assert order.status == Status.DONE
+    assert default_storage.exists(order.pdf.name)
 
 
 def test_a_generation_error_puts_the_order_back_in_the_queue_with_the_error(use_generator, settings):
