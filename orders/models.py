@@ -46,7 +46,8 @@ class Status(models.TextChoices):
 
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.PENDING_PAYMENT: frozenset({Status.QUEUED, Status.CANCELLED, Status.EXPIRED}),
+    # A refund can be delivered before the payment it undoes (Stripe sends events in any order).
+    Status.PENDING_PAYMENT: frozenset({Status.QUEUED, Status.CANCELLED, Status.EXPIRED, Status.REFUNDED}),
     Status.QUEUED: frozenset({Status.GENERATING, Status.CANCELLED, Status.REFUNDED}),
     Status.GENERATING: frozenset({Status.DONE, Status.QUEUED, Status.FAILED, Status.CANCELLED, Status.REFUNDED}),
     Status.DONE: frozenset({Status.QUEUED, Status.REFUNDED}),

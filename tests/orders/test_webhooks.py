@@ -189,6 +189,16 @@ def test_refund_of_a_book_being_generated_revokes_the_workers_lease(client, orde
     assert not queue.heartbeat(claimed.pk, claimed.lease_token, "worker-1")
 
 
+def test_refund_delivered_before_the_payment_is_never_undone_by_it(client, order):
+    # Stripe delivers in any order (retried deliveries after an outage come back shuffled).
+    charge = refunded_charge(order, metadata={"order_token": order.token})
+    deliver(client, stripe_event("charge.refunded", charge))
+    deliver(client, stripe_event("checkout.session.completed", session_for(order)))
+    order.refresh_from_db()
+    assert order.status == Status.REFUNDED
+    assert queue.queue_size() == 0
+
+
 def test_partial_refund_keeps_the_order(client, order):
     deliver(client, stripe_event("checkout.session.completed", session_for(order)))
     deliver(client, stripe_event("charge.refunded", refunded_charge(order, refunded=False, amount_refunded=500)))
