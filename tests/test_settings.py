@@ -66,6 +66,18 @@ def test_queue_variables_are_read(load_settings):
     assert s["Q_CLUSTER"]["workers"] == 2
 
 
+@pytest.mark.parametrize("book_timeout", ["", "60", "7200"])
+def test_worker_kills_a_stuck_book_before_the_broker_redelivers_its_task(load_settings, book_timeout):
+    q = load_settings(HERA_BOOK_TIMEOUT_SECONDS=book_timeout)["Q_CLUSTER"]
+    assert q["timeout"] < q["retry"]
+
+
+def test_worker_runs_one_process_on_the_orm_broker_recycled_after_each_book(load_settings):
+    q = load_settings()["Q_CLUSTER"]
+    assert (q["workers"], q["orm"], q["recycle"]) == (1, "default", 1)
+    assert 0 < q["max_rss"] <= 300_000  # kilobytes
+
+
 def test_a_google_key_selects_the_google_generator(load_settings):
     assert load_settings(GOOGLE_API_KEY="k")["HERA_GENERATOR"] == "google"
 

@@ -256,6 +256,13 @@ def test_enqueue_is_idempotent():
     assert queue.queue_size() == 1
 
 
+def test_enqueue_wakes_the_worker_once_the_payment_is_committed(django_capture_on_commit_callbacks):
+    order = make_order()
+    with django_capture_on_commit_callbacks() as callbacks:
+        queue.enqueue(order, actor="stripe")
+    assert [c for c in callbacks if c is queue.wake_worker] == [queue.wake_worker]
+
+
 def test_enqueue_never_revives_a_cancelled_order():
     order = make_order()
     order.mark_cancelled(actor="staff")

@@ -108,6 +108,21 @@ def test_a_duplicate_task_while_a_book_is_generating_does_nothing():
     assert Order.objects.filter(status=Status.QUEUED).count() == 1
 
 
+def test_a_finished_book_wakes_the_worker_for_the_next_order_at_once():
+    make_order(status="queued", page_count=2)
+    make_order(status="queued", page_count=2)
+    OrmQ.objects.all().delete()
+    tasks.process_next_order()
+    assert OrmQ.objects.count() == 1
+
+
+def test_the_last_book_in_line_wakes_nobody():
+    make_order(status="queued", page_count=2)
+    OrmQ.objects.all().delete()
+    tasks.process_next_order()
+    assert OrmQ.objects.count() == 0
+
+
 def test_page_checkpoints_are_deleted_once_the_book_is_done():
     order = make_order(status="queued", page_count=2)
     tasks.process_next_order()
