@@ -15,21 +15,28 @@ from .payments import CheckoutUnavailable, checkout_start
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
 SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
+# A regenerated book stays downloadable while its replacement is made: the ready email links to it.
+BOOK_KEPT_STATUSES = (Status.DONE, Status.QUEUED, Status.GENERATING)
 # Three missed queue ticks (one a minute) and /healthz reports the worker as silent.
 WORKER_SILENCE_SECONDS = 180
 
 
 def order_status_payload(order: Order) -> dict:
     place = queue.position(order)
-    done = order.status == Status.DONE and bool(order.pdf)
+    downloadable = book_available(order)
     return {
         "status": order.status,
         "position": place,
         "eta_minutes": queue.eta_minutes(place),
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,
-        "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if done else None,
+        "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if downloadable else None,
     }
+
+
+def book_available(order: Order) -> bool:
+    """Return True when the order has a book the customer may download (done, or its old one while regenerated)."""
+    return order.status in BOOK_KEPT_STATUSES and bool(order.pdf)
 
 
 @require_GET
@@ -100,7 +107,7 @@ def status_json(request, token):
 @never_cache
 def book_pdf(request, token):
     order = get_object_or_404(Order, token=token)
-    if order.status != Status.DONE or not order.pdf:
+    if not book_available(order):
         raise Http404("The book is not ready yet.")
     filename = f"{order.child_name}-hera.pdf"
     return FileResponse(order.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")

@@ -147,6 +147,26 @@ def test_book_pdf_serves_the_done_book(client):
     assert b"".join(response.streaming_content) == b"%PDF-1.4 test book"
 
 
+@pytest.mark.django_db
+def test_book_pdf_keeps_serving_the_old_book_while_it_is_regenerated(client):
+    order = done_order(client)
+    order.mark_regenerate(actor="staff")
+    assert status_of(client, order)["download_url"] == f"/orders/{order.token}/book.pdf"
+    queue.claim_next("w1")
+    response = client.get(status_of(client, order)["download_url"])
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 test book"
+
+
+@pytest.mark.django_db
+def test_book_pdf_of_a_refunded_book_is_404(client):
+    order = done_order(client)
+    order.mark_regenerate(actor="staff")
+    order.mark_refunded(actor="stripe")
+    assert status_of(client, order)["download_url"] is None
+    assert client.get(reverse("orders:book_pdf", kwargs={"token": order.token})).status_code == 404
+
+
 # /api/queue-status
 
 
