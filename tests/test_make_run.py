@@ -97,6 +97,10 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
         running = command_lines(psutil.Process(make.pid).children(recursive=True))
         assert any("runserver" in line for line in running), running
         assert any("qcluster" in line for line in running), running
+        # Emails and the admin link to this server, not to the default port 8000.
+        base_urls = {child.environ().get("HERA_BASE_URL") for child in psutil.Process(make.pid).children(recursive=True)
+                     if "manage.py" in " ".join(child.cmdline()) and "serve" not in child.cmdline()}
+        assert base_urls == {base}, base_urls
 
         stopped_in = stop_and_assert_nothing_left(make, signal.SIGINT, base)
 

@@ -12,6 +12,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+# Where a link built from the default HERA_BASE_URL (port 8000) would miss a server started on another port.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
 
 class Command(BaseCommand):
     help = "Start the web server and the django-q2 worker together; stop both on Ctrl-C or when either exits."
@@ -42,9 +45,10 @@ class Command(BaseCommand):
         # Handlers first: the children run in sessions of their own, so an early Ctrl-C must not leave them behind.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        env = children_env(host, port)
         children = {
-            "web server": subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True),
-            "worker": subprocess.Popen([*manage, "qcluster"], cwd=settings.BASE_DIR, start_new_session=True),
+            "web server": subprocess.Popen(web, cwd=settings.BASE_DIR, env=env, start_new_session=True),
+            "worker": subprocess.Popen([*manage, "qcluster"], cwd=settings.BASE_DIR, env=env, start_new_session=True),
         }
         self.stdout.write(f"Hera is running on http://{host}:{port}/ with its worker. Ctrl-C stops both.")
         exit_code = 0
@@ -69,6 +73,14 @@ class Command(BaseCommand):
                 child.wait()
             kill_group(child.pid)
         sys.exit(exit_code)
+
+
+def children_env(host: str, port: int) -> dict[str, str]:
+    """Return the children's environment: without HERA_BASE_URL, emails and redirects link to this local server."""
+    env = dict(os.environ)
+    if "HERA_BASE_URL" not in env and host in LOOPBACK_HOSTS:
+        env["HERA_BASE_URL"] = f"http://{host}:{port}"
+    return env
 
 
 def kill_group(pgid: int) -> None:
