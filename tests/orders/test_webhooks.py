@@ -5,7 +5,7 @@ import time
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -91,6 +91,23 @@ def test_same_event_delivered_twice_queues_once(client, order):
     assert queued_transitions(order) == 1
     assert OutboundEmail.objects.filter(order=order, kind="queued").count() == 1
     assert ProcessedStripeEvent.objects.count() == 1
+
+
+def test_an_event_whose_effect_failed_is_applied_when_stripe_delivers_it_again(client, order, monkeypatch):
+    # The event id is recorded in the transaction of its effect: a failure must not leave it marked as processed.
+    event = stripe_event("checkout.session.completed", session_for(order))
+    outbox_add = queue.outbox_add
+
+    def connection_lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(queue, "outbox_add", connection_lost)
+    with pytest.raises(OperationalError):
+        deliver(client, event)
+    monkeypatch.setattr(queue, "outbox_add", outbox_add)
+    assert deliver(client, event).status_code == 200
+    order.refresh_from_db()
+    assert order.status == Status.QUEUED
 
 
 def test_redelivered_event_is_recognised_as_already_processed(client, order):
