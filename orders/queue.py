@@ -142,8 +142,14 @@ def finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = "worke
     return order
 
 
+# Doubling stops here: with a generous HERA_MAX_ATTEMPTS it would otherwise park a paid order for hours, then days.
+RETRY_MAX_SECONDS = 900
+
+
 def retry_delay_seconds(attempts: int) -> int:
-    return settings.HERA_RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1)
+    doublings = min(max(0, attempts - 1), 16)  # bounded, so the power stays small whatever the attempt count
+    base = settings.HERA_RETRY_BACKOFF_SECONDS
+    return min(base * 2**doublings, max(base, RETRY_MAX_SECONDS))
 
 
 def fail(order_id: int, lease_token, error: str, *, worker_id: str = "worker") -> Order:

@@ -483,6 +483,12 @@ def test_the_backoff_doubles_with_each_attempt(settings):
     assert [queue.retry_delay_seconds(n) for n in (1, 2, 3)] == [30, 60, 120]
 
 
+def test_the_backoff_stops_doubling_at_a_quarter_of_an_hour(settings):
+    # With a generous HERA_MAX_ATTEMPTS, doubling would park a paid order for hours, then days (then overflow).
+    settings.HERA_RETRY_BACKOFF_SECONDS = 30
+    assert [queue.retry_delay_seconds(n) for n in (5, 6, 10, 32_767)] == [480, 900, 900, 900]
+
+
 def test_a_retried_order_is_claimed_again_once_its_backoff_is_over(settings):
     settings.HERA_RETRY_BACKOFF_SECONDS = 30
     order = queued()
