@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from generation.pdf import undrawable
+
 from .models import MAX_AGE, MAX_PAGES, MIN_AGE, MIN_PAGES, Language, Order, Theme
 from .payments import order_price_cents
 
@@ -142,10 +144,25 @@ class OrderForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("The first name can only contain letters, spaces, hyphens and apostrophes."), code="invalid"
             )
+        if missing := undrawable(name):
+            raise forms.ValidationError(
+                _("Sorry, the book cannot print these letters yet: %(characters)s. Please write the first name in "
+                  "Latin letters."),
+                code="unprintable",
+                params={"characters": " ".join(missing)},
+            )
         return name
 
     def clean_dedication(self) -> str:
-        return self.cleaned_data["dedication"].strip()
+        dedication = self.cleaned_data["dedication"].strip()
+        if missing := undrawable(dedication):
+            # Emoji above all: the book would print them as empty boxes.
+            raise forms.ValidationError(
+                _("Sorry, the book cannot print these characters yet: %(characters)s. Please remove them."),
+                code="unprintable",
+                params={"characters": " ".join(missing)},
+            )
+        return dedication
 
     def save(self, commit: bool = True) -> Order:
         """Save a new pending_payment order priced by the server from its page count."""

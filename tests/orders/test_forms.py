@@ -44,6 +44,10 @@ BAD_INPUT = [
     ("page_count", "1", "A book has between 2 and 24 pages."),
     ("page_count", "25", "A book has between 2 and 24 pages."),
     ("dedication", "x" * 301, "The dedication can be at most 300 characters long."),
+    # The book's font has no glyph for these, or would print them backwards: refused before payment, never boxes.
+    ("child_name", "小明", "Sorry, the book cannot print these letters yet: 小 明. Please write the first name in Latin letters."),
+    ("child_name", "ليلى", "Sorry, the book cannot print these letters yet: ل ي ى. Please write the first name in Latin letters."),
+    ("dedication", "Pour Zoë 🦄🦄 ❤", "Sorry, the book cannot print these characters yet: 🦄. Please remove them."),
 ]
 
 
@@ -125,6 +129,21 @@ def test_the_name_is_tidied_before_it_is_saved(value):
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["child_name"] == saved
+
+
+def test_dedication_with_the_typographic_characters_parents_type_is_accepted():
+    form = OrderForm({**VALID, "dedication": "« Pour toi, Zoë » — avec tout notre amour ❤️ ♥ ★ !\nPapa & Maman’s"})
+
+    assert form.is_valid(), form.errors
+
+
+def test_unprintable_letters_are_explained_in_french(client):
+    response = client.post(reverse("orders:create"), {**VALID, "child_name": "小明"})
+
+    assert response.context["form"].errors["child_name"] == [
+        "Désolés, le livre ne sait pas encore imprimer ces lettres : 小 明. Écrivez le prénom en lettres latines, "
+        "s’il vous plaît."
+    ]
 
 
 def test_dedication_of_300_characters_is_accepted():
