@@ -135,6 +135,17 @@ def test_failed_and_refunded_emails_speak_the_orders_language(kind, language, wo
 
 
 @pytest.mark.django_db
+def test_an_email_is_written_and_rolled_back_with_the_change_that_causes_it():
+    order = make_order()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        order_mark_paid(order, actor="stripe")
+        assert OutboundEmail.objects.filter(order=order, kind=EmailKind.QUEUED).exists()
+        raise RuntimeError("the payment's transaction fails after the order was queued")
+    assert not OutboundEmail.objects.filter(order=order).exists()
+    assert Order.objects.get(pk=order.pk).status == Status.PENDING_PAYMENT
+
+
+@pytest.mark.django_db
 def test_outbox_holds_one_email_per_order_and_kind():
     order = make_order()
     assert outbox_add(order, EmailKind.READY) is not None
