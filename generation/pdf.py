@@ -8,6 +8,7 @@ name and then moved, so a crash never leaves a half-written book under the real 
 import contextlib
 import functools
 import os
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -233,4 +234,18 @@ def panel(canvas: Canvas, x: float, y: float, w: float, h: float, *, alpha: floa
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    return simpleSplit(text, font, size, width)
+    """Split `text` into lines of at most `width`, breaking after a hyphen when a word alone is wider."""
+    lines = simpleSplit(text, font, size, width)
+    if all(pdfmetrics.stringWidth(line, font, size) <= width for line in lines):
+        return lines
+    # A long hyphenated first name (Marie-Thérèse-Guillemette) would run off the page in one piece.
+    lines, line = [], ""
+    for word in text.split():
+        for index, piece in enumerate(re.findall(r"[^-]+-*|-+", word)):
+            candidate = line + piece if index or not line else f"{line} {piece}"
+            if line and pdfmetrics.stringWidth(candidate, font, size) > width:
+                lines.append(line)
+                line = piece
+            else:
+                line = candidate
+    return [*lines, line] if line else lines

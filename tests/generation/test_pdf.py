@@ -2,10 +2,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from generation.base import BookRequest
 from generation.offline import OfflineGenerator
-from generation.pdf import BLEED, PAGE, TRIM, build_pdf
+from generation.pdf import BLEED, FONT, FONT_BOLD, PAGE, TRIM, build_pdf, register_fonts, wrap
 
 EXTRA_PAGES = 4  # cover, title page, dedication, closing page
 
@@ -83,3 +84,15 @@ def test_a_failed_build_leaves_no_book_under_the_real_name(tmp_path):
     with pytest.raises(OSError):
         build_pdf(tmp_path / "book.pdf", req, story, [tmp_path / "missing-1.jpg", tmp_path / "missing-2.jpg"])
     assert not (tmp_path / "book.pdf").exists()
+
+
+@pytest.mark.parametrize("font", [FONT, FONT_BOLD])
+def test_a_long_hyphenated_name_breaks_after_a_hyphen_instead_of_running_off_the_page(font):
+    register_fonts()
+    width = TRIM / 2
+    title = "Marie-Thérèse-Guillemette-Anne Dupont et l’étoile filante perdue"
+
+    lines = wrap(title, font, 30, width)
+
+    assert all(stringWidth(line, font, 30) <= width for line in lines), lines
+    assert " ".join(lines).replace("- ", "-") == title
