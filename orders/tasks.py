@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from generation.backends import get_generator
@@ -162,8 +162,10 @@ class LeaseKeeper(threading.Thread):
                         log.warning("order #%d: lease lost, the build will stop", self.order_id)
                         self.lost.set()
                         return
-                except DatabaseError:
-                    # A blip: the lease lasts three intervals, so the next beat can still save it.
+                except Exception:
+                    # A blip (DatabaseError, a closed connection's InterfaceError…): the lease lasts three intervals,
+                    # so the next beat can still save it. A keeper that died here would let the lease lapse silently
+                    # while the book goes on, and another worker would claim it.
                     log.warning("order #%d: lease heartbeat failed, retrying", self.order_id, exc_info=True)
                     close_old_connections()
         finally:

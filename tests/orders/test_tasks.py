@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import InterfaceError
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
@@ -231,6 +232,22 @@ def test_lease_keeper_notices_a_lost_lease(claimed, keeper):
     time.sleep(1.5)
     with pytest.raises(LeaseLost):
         running.check()
+
+
+def test_lease_keeper_outlives_a_failed_beat(claimed, keeper, monkeypatch):
+    worker_seen, failures = queue.worker_seen, []
+
+    def closed_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise InterfaceError("connection already closed")
+        worker_seen(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "worker_seen", closed_once)
+    keeper(claimed.pk, claimed.lease_token)
+    time.sleep(4.5)  # past the lease renewed by the failed beat (at 1 s, for 3 s)
+    claimed.refresh_from_db()
+    assert failures and claimed.lease_expires_at > timezone.now()
 
 
 def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():
