@@ -1,11 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from orders.models import OutboundEmail, Status
-from orders.payments import CheckoutUnavailable, checkout_start, order_price_cents
+from orders import queue
+from orders.forms import OrderForm
+from orders.models import Kind, OutboundEmail, Priority, Status
+from orders.payments import CheckoutUnavailable, checkout_start, order_mark_paid, order_price_cents
 from tests.conftest import make_order
 from tests.fakes.smtp_server import free_port
 from tests.fakes.stripe_api import FakeStripeAPI
+from tests.orders.test_forms import VALID
 
 
 @pytest.fixture
@@ -144,3 +147,16 @@ def test_checkout_start_turns_an_unreachable_stripe_into_checkout_unavailable(se
     settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = "sk_test_hera", f"http://127.0.0.1:{free_port()}"
     with pytest.raises(CheckoutUnavailable):
         checkout_start(make_order())
+
+
+@pytest.mark.django_db
+def test_a_paid_customer_order_goes_ahead_of_the_test_orders_queued_before_it():
+    earlier_test_order = make_order(status="queued", kind=Kind.TEST, priority=Priority.LOW)
+    form = OrderForm(VALID)
+    assert form.is_valid(), form.errors
+    paid = form.save()  # what POST /orders/ creates: the customer's inputs, nothing else
+    order_mark_paid(paid, actor="stripe")
+    paid.refresh_from_db()
+    assert (paid.kind, paid.priority) == (Kind.PAID, Priority.HIGH)
+    assert queue.claim_next("w").pk == paid.pk
+    assert queue.position(earlier_test_order) == 2
