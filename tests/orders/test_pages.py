@@ -150,6 +150,24 @@ def test_done_order_page_has_the_download_button(client):
     assert "Download the book (PDF)" in html
 
 
+@pytest.mark.parametrize("claimed", [False, True], ids=["queued", "generating"])
+def test_order_page_of_a_book_made_again_still_offers_the_current_pdf(client, claimed):
+    order = order_in("done", language="fr")
+    order.mark_regenerate(actor="staff")
+    if claimed:
+        order.mark_generating(worker_id="w1", lease_seconds=60)
+
+    html = get_page(client, order).content.decode()
+
+    assert f'href="{reverse("orders:book_pdf", kwargs={"token": order.token})}">Télécharger le livre actuel (PDF)' in html
+
+
+def test_order_page_of_a_first_book_in_line_offers_no_download(client):
+    html = get_page(client, order_in("queued", language="en")).content.decode()
+
+    assert "book.pdf" not in html
+
+
 def test_pending_order_page_links_to_the_offline_checkout(client):
     order = order_in("pending_payment", language="en")
 
