@@ -173,13 +173,17 @@ class OrderAdmin(admin.ModelAdmin):
 
         return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
 
+    # The order page's read-only fields: Django prints a None from a method as "None", so say it as the list does.
+
     @admin.display(description="position")
     def position(self, order: Order):
-        return queue.position(order)
+        place = queue.position(order)
+        return self.get_empty_value_display() if place is None else place
 
     @admin.display(description="ETA min")
     def eta(self, order: Order):
-        return queue.eta_minutes(queue.position(order))
+        minutes = queue.eta_minutes(queue.position(order))
+        return self.get_empty_value_display() if minutes is None else minutes
 
     @admin.display(description="token", ordering="token")
     def short_token(self, order: Order) -> str:

@@ -266,6 +266,15 @@ def test_order_page_shows_inputs_history_errors_emails_and_pdf(admin_client):
     assert 'name="_save"' not in page
 
 
+def test_order_page_of_an_order_out_of_the_queue_shows_no_position_as_a_dash(admin_client):
+    order = order_in(Status.DONE)
+
+    page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+
+    assert '<div class="readonly">None</div>' not in page
+    assert '<div class="readonly">-</div>' in page
+
+
 def test_view_only_user_sees_the_order_history(client):
     order = order_in(Status.FAILED)
     page = staff_client(client, "view_order").get(reverse("admin:orders_order_change", args=[order.pk]))
