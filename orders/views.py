@@ -15,8 +15,6 @@ from .payments import CheckoutUnavailable, checkout_start
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
 SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
-# A regenerated book stays downloadable while its replacement is made: the ready email links to it.
-BOOK_KEPT_STATUSES = (Status.DONE, Status.QUEUED, Status.GENERATING)
 # Three missed queue ticks (one a minute) and /healthz reports the worker as silent.
 WORKER_SILENCE_SECONDS = 180
 
@@ -35,8 +33,9 @@ def order_status_payload(order: Order) -> dict:
 
 
 def book_available(order: Order) -> bool:
-    """Return True when the order has a book the customer may download (done, or its old one while regenerated)."""
-    return order.status in BOOK_KEPT_STATUSES and bool(order.pdf)
+    """Return True when the order has a book the customer may download: until a refund, a delivered book stays."""
+    # A regeneration keeps the old PDF until the new one replaces it, even if staff cancel it or it fails.
+    return bool(order.pdf) and order.status != Status.REFUNDED
 
 
 @require_GET

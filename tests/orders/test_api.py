@@ -159,6 +159,16 @@ def test_book_pdf_keeps_serving_the_old_book_while_it_is_regenerated(client):
 
 
 @pytest.mark.django_db
+def test_book_pdf_keeps_serving_the_old_book_when_its_regeneration_is_cancelled(client):
+    order = done_order(client)
+    order.mark_regenerate(actor="staff")
+    order.mark_cancelled(actor="staff")
+    response = client.get(reverse("orders:book_pdf", kwargs={"token": order.token}))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 test book"
+
+
+@pytest.mark.django_db
 def test_book_pdf_of_a_refunded_book_is_404(client):
     order = done_order(client)
     order.mark_regenerate(actor="staff")
