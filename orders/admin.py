@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from . import queue, staff
+from .forms import OrderForm
 from .models import (
     Kind,
     Order,
@@ -116,6 +117,10 @@ class OrderAddForm(forms.ModelForm):
     class Meta:
         model = Order
         fields = (*INPUT_FIELDS, "kind")
+
+    # The customer form's checks: a gift book must print its name and dedication as well as a paid one.
+    clean_child_name = OrderForm.clean_child_name
+    clean_dedication = OrderForm.clean_dedication
 
 
 def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, results: list[staff.StaffResult]) -> None:

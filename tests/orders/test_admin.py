@@ -218,6 +218,14 @@ def test_add_form_refuses_a_paid_kind_and_offers_no_status(admin_client):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(("field", "value"), [("child_name", "R2-D2"), ("child_name", "小明"), ("dedication", "🦄")])
+def test_add_form_checks_the_name_and_dedication_like_the_customer_form(admin_client, field, value):
+    response = admin_client.post(ADD, {**ADD_FORM, field: value})
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Order.objects.exists()
+
+
 # The list and the order page.
 
 
