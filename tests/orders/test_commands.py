@@ -92,3 +92,16 @@ def test_create_test_order_refuses_a_page_count_out_of_range(pages):
     with pytest.raises(CommandError, match="--pages must be between 2 and 24"):
         call_command("create_test_order", "--pages", pages, stdout=io.StringIO())
     assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--age", "40", "--age: The age must be between 1 and 12."),
+    ("--name", "", "--name: Please tell us your child's first name."),
+    ("--name", "小明", "--name: Sorry, the book cannot print these letters yet"),
+    ("--email", "not-an-email", "--email: Please enter a valid email address"),
+])
+def test_create_test_order_refuses_what_the_order_form_refuses(option, value, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("create_test_order", option, value, stdout=io.StringIO())
+    assert not Order.objects.exists()

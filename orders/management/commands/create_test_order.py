@@ -2,8 +2,10 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from orders import queue
+from orders.forms import OrderForm
 from orders.models import MAX_PAGES, MIN_PAGES, Kind, Language, Order, Priority, Theme
 
 
@@ -21,9 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not MIN_PAGES <= options["pages"] <= MAX_PAGES:
             raise CommandError(f"--pages must be between {MIN_PAGES} and {MAX_PAGES}.")
+        name = checked_inputs(options)["child_name"]
         order = Order.objects.create(
             email=options["email"],
-            child_name=options["name"],
+            child_name=name,
             child_age=options["age"],
             theme=options["theme"],
             language=options["language"],
@@ -35,6 +38,21 @@ class Command(BaseCommand):
         wait_for_deliveries()
         self.stdout.write(f"Queued test order {order.reference} ({order.page_count} pages, {order.language}).")
         self.stdout.write(order.absolute_url)
+
+
+def checked_inputs(options: dict) -> dict:
+    """Check the inputs as the customer form does (a test book must be one a customer could order), or stop."""
+    form = OrderForm({
+        "email": options["email"], "child_name": options["name"], "child_age": options["age"],
+        "theme": options["theme"], "language": options["language"], "page_count": options["pages"],
+    })
+    with translation.override("en"):
+        if not form.is_valid():
+            options_named = {"child_name": "name", "child_age": "age", "page_count": "pages"}
+            raise CommandError(" ".join(
+                f"--{options_named.get(field, field)}: {' '.join(errors)}" for field, errors in form.errors.items()
+            ))
+    return form.cleaned_data
 
 
 def wait_for_deliveries() -> None:
