@@ -60,7 +60,8 @@ def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = 
 
 
 def outbox_add(order: Order, kind: str) -> None:
-    from .emails import outbox_add as add
+    """Add the email `kind` to the outbox in the current transaction."""
+    from .emails import outbox_add as add  # emails reads positions from this module: import it when first needed
 
     add(order, kind)
 
