@@ -330,6 +330,14 @@ def test_queue_page_moves_an_order_to_the_front(admin_client):
     assert [m.message for m in response.context["messages"]] == [f"{last.reference} moved to the front of the queue."]
 
 
+def test_queue_page_offers_move_to_front_on_every_waiting_order_but_the_first(admin_client):
+    first, second, third = (make_order(status="queued") for _ in range(3))
+    page = admin_client.get(QUEUE_PAGE).content.decode()
+    assert f'name="move_to_front" value="{first.pk}"' not in page
+    assert f'name="move_to_front" value="{second.pk}"' in page
+    assert f'name="move_to_front" value="{third.pk}"' in page
+
+
 def test_queue_page_cancels_an_order(admin_client):
     order = make_order(status="queued")
     response = admin_client.post(QUEUE_ACT, {"cancel": order.pk}, follow=True)
