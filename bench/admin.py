@@ -8,25 +8,20 @@ percentile and the number of SQL queries. The target is a median under 200 ms.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hera")
-os.environ.setdefault("HERA_LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+from bench.database import bench_database, setup_django  # noqa: E402
 
-django.setup()
+setup_django()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from orders.models import Kind, Order, Priority  # noqa: E402
@@ -86,13 +81,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
 
-    if connection.vendor != "postgresql":
-        print("bench/admin.py needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
-        return 2
-    setup_test_environment(debug=False)
-    connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_bench_admin"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with bench_database("admin") as name:
         fill(args.orders)
         client = Client()
         client.force_login(User.objects.create_superuser("bench", "bench@hera.local", "bench"))
@@ -114,8 +103,6 @@ def main() -> int:
             )
         print(f"target: median < {TARGET_MS} ms -> {'met' if worst < TARGET_MS else 'NOT met'}")
         return 0 if worst < TARGET_MS else 1
-    finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -19,19 +19,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hera")
-os.environ.setdefault("HERA_LOG_LEVEL", "WARNING")
 os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_bench"
 
-import django  # noqa: E402
+from bench.database import bench_database, setup_django  # noqa: E402
 
-django.setup()
+setup_django()
 
 from django.core import mail  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from orders.models import Order  # noqa: E402
@@ -76,58 +72,57 @@ def join_email_threads() -> None:
             thread.join(10)
 
 
+def run(events: int, name: str) -> int:
+    """Post the events and print the figures; return 0 when the target is met."""
+    orders = [
+        Order.objects.create(
+            email=f"parent{n}@example.com", child_name=f"Child{n}", child_age=5, theme="space", page_count=8,
+            stripe_session_id=f"cs_bench_{n}",
+        )
+        for n in range(events + 4)
+    ]
+    payloads = [completed_event(order) for order in orders]
+    client = Client()
+    for payload in payloads[:3]:  # warm up imports, templates and connections
+        post(client, payload)
+    queries = count_queries(client, payloads[3])
+    join_email_threads()
+    mail.outbox.clear()
+    first, email_lag = [], []
+    for payload in payloads[4:]:
+        elapsed, status = post(client, payload)
+        answered = time.perf_counter()
+        assert status == 200
+        first.append(elapsed)
+        while not mail.outbox and time.perf_counter() - answered < 10:
+            time.sleep(0.001)
+        email_lag.append((time.perf_counter() - answered) * 1000)
+        join_email_threads()
+        mail.outbox.clear()
+    redelivered = [post(client, payload)[0] for payload in payloads[4:]]
+    rejected = [post(client, payload, secret="whsec_wrong")[0] for payload in payloads[4:]]
+    assert Order.objects.queued().count() == len(orders)
+    print(f"{events} events, database {name}")
+    print(f"{'delivery':34} {'median ms':>10} {'p90 ms':>8} {'queries':>8}")
+    print(summary("checkout.session.completed (paid)", first, queries))
+    print(summary("same event redelivered", redelivered, count_queries(client, payloads[4])))
+    print(summary("bad signature (400)", rejected))
+    print(summary("queued email sent, after answer", email_lag))
+    met = statistics.median(first) < TARGET_MS
+    print(f"target: median < {TARGET_MS} ms -> {'met' if met else 'NOT met'}")
+    return 0 if met else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50)
     args = parser.parse_args()
 
-    if connection.vendor != "postgresql":
-        print("bench/webhook.py needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
-        return 2
-    setup_test_environment(debug=False)
-    connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_bench_webhook"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        orders = [
-            Order.objects.create(
-                email=f"parent{n}@example.com", child_name=f"Child{n}", child_age=5, theme="space", page_count=8,
-                stripe_session_id=f"cs_bench_{n}",
-            )
-            for n in range(args.events + 4)
-        ]
-        payloads = [completed_event(order) for order in orders]
-        client = Client()
-        for payload in payloads[:3]:  # warm up imports, templates and connections
-            post(client, payload)
-        queries = count_queries(client, payloads[3])
-        join_email_threads()
-        mail.outbox.clear()
-        first, email_lag = [], []
-        for payload in payloads[4:]:
-            elapsed, status = post(client, payload)
-            answered = time.perf_counter()
-            assert status == 200
-            first.append(elapsed)
-            while not mail.outbox and time.perf_counter() - answered < 10:
-                time.sleep(0.001)
-            email_lag.append((time.perf_counter() - answered) * 1000)
-            join_email_threads()
-            mail.outbox.clear()
-        redelivered = [post(client, payload)[0] for payload in payloads[4:]]
-        rejected = [post(client, payload, secret="whsec_wrong")[0] for payload in payloads[4:]]
-        assert Order.objects.queued().count() == len(orders)
-        print(f"{args.events} events, database {name}")
-        print(f"{'delivery':34} {'median ms':>10} {'p90 ms':>8} {'queries':>8}")
-        print(summary("checkout.session.completed (paid)", first, queries))
-        print(summary("same event redelivered", redelivered, count_queries(client, payloads[4])))
-        print(summary("bad signature (400)", rejected))
-        print(summary("queued email sent, after answer", email_lag))
-        met = statistics.median(first) < TARGET_MS
-        print(f"target: median < {TARGET_MS} ms -> {'met' if met else 'NOT met'}")
-        return 0 if met else 1
-    finally:
-        join_email_threads()
-        connection.creation.destroy_test_db(name, verbosity=0)
+    with bench_database("webhook") as name:
+        try:
+            return run(args.events, name)
+        finally:
+            join_email_threads()  # the email threads use the database: done before it is dropped
 
 
 if __name__ == "__main__":

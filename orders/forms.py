@@ -4,7 +4,6 @@ import unicodedata
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -163,15 +162,6 @@ class OrderForm(forms.ModelForm):
                 params={"characters": " ".join(missing)},
             )
         return dedication
-
-    def save(self, commit: bool = True) -> Order:
-        """Save a new pending_payment order priced by the server from its page count."""
-        order = super().save(commit=False)
-        order.amount_cents = order_price_cents(order.page_count)
-        order.currency = settings.HERA_CURRENCY
-        if commit:
-            order.save()
-        return order
 
     def price_cents(self) -> int:
         """Return the price for the page count entered, or for the default one while it is not valid."""

@@ -192,6 +192,11 @@ class Order(models.Model):
     def absolute_url(self) -> str:
         return settings.HERA_BASE_URL + self.get_absolute_url()
 
+    @property
+    def progress_percent(self) -> int:
+        total = self.pages_total or self.page_count
+        return round(100 * self.pages_done / total) if total else 0
+
     # Transitions. Each one checks the table, sets every related field, saves with update_fields and records an
     # OrderEvent. Callers that race (worker, webhook, admin) lock the row first; see orders/queue.py.
 
@@ -403,5 +408,15 @@ class WorkerHeartbeat(models.Model):
     seen_at = models.DateTimeField(default=timezone.now)
     current_order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    # A worker beats every minute from queue_tick, and every third of a lease while it builds a book: after three
+    # silent minutes it is reported as silent (by /healthz and the admin's live queue alike).
+    SILENCE_SECONDS = 180
+
     def __str__(self) -> str:
         return self.worker_id
+
+    def seconds_ago(self, now=None) -> int:
+        return round(((now or timezone.now()) - self.seen_at).total_seconds())
+
+    def is_alive(self, now=None) -> bool:
+        return self.seconds_ago(now) <= self.SILENCE_SECONDS

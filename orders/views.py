@@ -15,8 +15,6 @@ from .payments import CheckoutUnavailable, checkout_start
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
 SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
-# Three missed queue ticks (one a minute) and /healthz reports the worker as silent.
-WORKER_SILENCE_SECONDS = 180
 
 
 def order_status_payload(order: Order) -> dict:
@@ -134,10 +132,10 @@ def worker_state(beat: WorkerHeartbeat | None) -> dict | None:
     """The latest worker sign of life; the worker's queue tick writes one every minute even when idle."""
     if beat is None:
         return None
-    seconds_ago = round((timezone.now() - beat.seen_at).total_seconds())
+    now = timezone.now()
     return {
         "id": beat.worker_id,
         "last_seen": beat.seen_at.isoformat(),
-        "seconds_ago": seconds_ago,
-        "alive": seconds_ago <= WORKER_SILENCE_SECONDS,
+        "seconds_ago": beat.seconds_ago(now),
+        "alive": beat.is_alive(now),
     }

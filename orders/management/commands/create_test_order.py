@@ -6,7 +6,7 @@ from django.utils import translation
 
 from orders import queue
 from orders.forms import OrderForm
-from orders.models import MAX_PAGES, MIN_PAGES, Kind, Language, Order, Priority, Theme
+from orders.models import MAX_PAGES, MIN_PAGES, Kind, Language, Priority, Theme
 
 
 class Command(BaseCommand):
@@ -23,24 +23,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not MIN_PAGES <= options["pages"] <= MAX_PAGES:
             raise CommandError(f"--pages must be between {MIN_PAGES} and {MAX_PAGES}.")
-        name = checked_inputs(options)["child_name"]
-        order = Order.objects.create(
-            email=options["email"],
-            child_name=name,
-            child_age=options["age"],
-            theme=options["theme"],
-            language=options["language"],
-            page_count=options["pages"],
-            kind=Kind.TEST,
-            priority=Priority.LOW,
-        )
+        order = checked_form(options).save(commit=False)
+        order.kind, order.priority = Kind.TEST, Priority.LOW
+        order.save()
         queue.enqueue(order, actor="manage.py create_test_order", note="test order")
         wait_for_deliveries()
         self.stdout.write(f"Queued test order {order.reference} ({order.page_count} pages, {order.language}).")
         self.stdout.write(order.absolute_url)
 
 
-def checked_inputs(options: dict) -> dict:
+def checked_form(options: dict) -> OrderForm:
     """Check the inputs as the customer form does (a test book must be one a customer could order), or stop."""
     form = OrderForm({
         "email": options["email"], "child_name": options["name"], "child_age": options["age"],
@@ -52,7 +44,7 @@ def checked_inputs(options: dict) -> dict:
             raise CommandError(" ".join(
                 f"--{options_named.get(field, field)}: {' '.join(errors)}" for field, errors in form.errors.items()
             ))
-    return form.cleaned_data
+    return form
 
 
 def wait_for_deliveries() -> None:
