@@ -1,7 +1,7 @@
 """The staff side of Hera: the order list and page, the actions that run the queue, and the live queue page.
 
 Every action loops over the selected orders calling orders/staff.py, which goes through the Order's transitions;
-nothing here writes `status`. Positions come from one call to queue.positions() per page, never one query per row.
+nothing here writes `status`. Positions come from one call to selectors.positions() per page, never one query per row.
 """
 
 from collections.abc import Callable
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import queue, staff
+from . import queue, selectors, staff
 from .forms import OrderForm
 from .models import (
     Kind,
@@ -45,14 +45,14 @@ def _actor(request: HttpRequest) -> str:
 def _request_positions(request: HttpRequest) -> dict[int, int]:
     """Return every order's position, computed once per request."""
     if not hasattr(request, "_hera_positions"):
-        request._hera_positions = queue.positions()
+        request._hera_positions = selectors.positions()
     return request._hera_positions
 
 
 def _order_position(order: Order) -> int | None:
     """Return the order's position, asked of the database once for the order page's two fields."""
     if not hasattr(order, "_hera_position"):
-        order._hera_position = queue.position(order)
+        order._hera_position = selectors.position(order)
     return order._hera_position
 
 
@@ -181,7 +181,7 @@ class OrderAdmin(admin.ModelAdmin):
 
         @admin.display(description="ETA min")
         def eta(order: Order):
-            return queue.eta_minutes(positions().get(order.pk))
+            return selectors.eta_minutes(positions().get(order.pk))
 
         return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
 
@@ -194,7 +194,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="ETA min")
     def eta(self, order: Order):
-        minutes = queue.eta_minutes(_order_position(order))
+        minutes = selectors.eta_minutes(_order_position(order))
         return self.get_empty_value_display() if minutes is None else minutes
 
     @admin.display(description="token", ordering="token")
@@ -401,7 +401,7 @@ def live_queue(now) -> dict:
         order.lease_expired = bool(order.lease_expires_at and order.lease_expires_at <= now)
     for rank, order in enumerate(waiting, start=len(generating) + 1):
         _decorate(order, rank, change_url, labels)
-        order.eta = queue.eta_minutes(rank)
+        order.eta = selectors.eta_minutes(rank)
         order.waiting_for = _duration(order.queued_at, now)
         order.backoff = order.not_before is not None and order.not_before > now
     return {

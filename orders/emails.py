@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import queue
+from . import selectors
 from .models import EmailKind, Order, OutboundEmail
 
 log = logging.getLogger("hera.emails")
@@ -148,12 +148,12 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
 def email_context(email: OutboundEmail) -> dict:
     """Everything the templates show; the place in line is computed now, when the email leaves."""
     order = email.order
-    position = queue.position(order)
+    position = selectors.position(order)
     return {
         "order": order,
         "kind": email.kind,
         "position": position,
-        "eta_minutes": queue.eta_minutes(position),
+        "eta_minutes": selectors.eta_minutes(position),
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),

@@ -6,16 +6,17 @@ order cancelled) those writes raise LeaseLost and change nothing.
 """
 
 import logging
-import math
 import os
 import socket
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min
 from django.utils import timezone
 
+from . import selectors
+from .emails import outbox_add
 from .models import EmailKind, LeaseLost, Order, OrderEvent, Priority, Status, WorkerHeartbeat
 
 log = logging.getLogger("hera.queue")
@@ -28,10 +29,6 @@ CLAIM_LOCK_KEY = 0x4E7A_C1A1
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def queue_size() -> int:
-    return Order.objects.queued().count()
 
 
 def wake_worker() -> None:
@@ -48,7 +45,7 @@ def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = 
         # Only a payment (or a new free/test order) queues: a cancelled or refunded order is never revived here.
         if order.status not in (Status.PENDING_PAYMENT, Status.EXPIRED):
             return False
-        size_before = queue_size()
+        size_before = selectors.queue_size()
         order.mark_queued(actor=actor, note=note, priority=priority)
         outbox_add(order, EmailKind.QUEUED)
         transaction.on_commit(wake_worker, robust=True)  # the payment is committed; queue_tick wakes it anyway
@@ -57,13 +54,6 @@ def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = 
         order.reference, order.kind, order.priority, size_before, size_before + 1,
     )
     return True
-
-
-def outbox_add(order: Order, kind: str) -> None:
-    """Add the email `kind` to the outbox in the current transaction."""
-    from .emails import outbox_add as add  # emails reads positions from this module: import it when first needed
-
-    add(order, kind)
 
 
 def claim_next(worker_id: str | None = None) -> Order | None:
@@ -83,7 +73,7 @@ def claim_next(worker_id: str | None = None) -> Order | None:
         order.mark_generating(worker_id=worker_id, lease_seconds=settings.HERA_LEASE_SECONDS)
     log.info(
         "order claimed %s by %s attempt %d/%d, %d left in queue",
-        order.reference, worker_id, order.attempts, settings.HERA_MAX_ATTEMPTS, queue_size(),
+        order.reference, worker_id, order.attempts, settings.HERA_MAX_ATTEMPTS, selectors.queue_size(),
     )
     return order
 
@@ -197,86 +187,33 @@ def recover_expired_leases() -> int:
             )
 
 
-# Staff operations on the order of the queue. They change no status, but are recorded in the order's history.
+# Staff operations on the order of the queue. They change no status, but are recorded in the order's history. Each
+# takes an order its caller has locked (orders/staff.py), so a staff action locks the row once.
 
 
-def move_to_front(order: Order, *, actor: str) -> bool:
-    """Give a queued order the first place: the highest queued priority, ahead of everyone at it."""
+def move_to_front(order: Order, *, actor: str) -> None:
+    """Give the locked, queued order the first place: the highest queued priority, ahead of everyone at it."""
+    top = Order.objects.queued().exclude(pk=order.pk).aggregate(Max("priority"))["priority__max"]
+    priority = max(order.priority, top if top is not None else order.priority)
+    first = Order.objects.queued().filter(priority=priority).exclude(pk=order.pk).aggregate(Min("queued_at"))
+    earliest = first["queued_at__min"]
+    queued_at = min(order.queued_at, earliest - timedelta(milliseconds=1)) if earliest else order.queued_at
+    order.priority, order.queued_at = priority, queued_at
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status != Status.QUEUED:
-            return False
-        top = Order.objects.queued().exclude(pk=order.pk).aggregate(Max("priority"))["priority__max"]
-        priority = max(order.priority, top if top is not None else order.priority)
-        first = Order.objects.queued().filter(priority=priority).exclude(pk=order.pk).aggregate(Min("queued_at"))
-        earliest = first["queued_at__min"]
-        queued_at = min(order.queued_at, earliest - timedelta(milliseconds=1)) if earliest else order.queued_at
-        order.priority, order.queued_at = priority, queued_at
         order.save(update_fields=["priority", "queued_at", "updated_at"])
         _note(order, actor, "moved to the front of the queue")
     log.info("order moved to front %s by %s", order.reference, actor)
-    return True
 
 
-def set_priority(order: Order, priority: int, *, actor: str) -> bool:
+def set_priority(order: Order, priority: int, *, actor: str) -> None:
+    """Give the locked order `priority`."""
     if priority not in Priority.values:
         raise ValueError(f"Unknown priority {priority!r}.")
+    order.priority = priority
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.priority == priority:
-            return False
-        order.priority = priority
         order.save(update_fields=["priority", "updated_at"])
         _note(order, actor, f"priority set to {Priority(priority).label}")
-    return True
 
 
 def _note(order: Order, actor: str, note: str) -> None:
     OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=actor, note=note)
-
-
-# Position and ETA, as the customer and staff see them.
-
-
-def position(order: Order) -> int | None:
-    """1-based place in line: generating orders first (by start), then queued ones in claim order."""
-    if order.status == Status.GENERATING:
-        earlier = Order.objects.generating().filter(started_at__lt=order.started_at).count()
-        same_start = Order.objects.generating().filter(started_at=order.started_at, id__lt=order.id).count()
-        return 1 + earlier + same_start
-    if order.status != Status.QUEUED:
-        return None
-    ahead = Order.objects.queued().filter(
-        Q(priority__gt=order.priority)
-        | Q(priority=order.priority, queued_at__lt=order.queued_at)
-        | Q(priority=order.priority, queued_at=order.queued_at, id__lt=order.id)
-    )
-    return 1 + Order.objects.generating().count() + ahead.count()
-
-
-def positions() -> dict[int, int]:
-    """Every generating and queued order's position, in two queries (for lists and the admin)."""
-    result: dict[int, int] = {}
-    generating = Order.objects.generating().order_by("started_at", "id").values_list("id", flat=True)
-    for rank, order_id in enumerate(generating, start=1):
-        result[order_id] = rank
-    offset = len(result)
-    for rank, order_id in enumerate(Order.objects.queued().in_claim_order().values_list("id", flat=True), start=1):
-        result[order_id] = offset + rank
-    return result
-
-
-def eta_minutes(position_in_line: int | None) -> int | None:
-    if position_in_line is None:
-        return None
-    return math.ceil(position_in_line / settings.HERA_CONCURRENT_GENERATIONS) * settings.HERA_MINUTES_PER_BOOK
-
-
-def queue_summary() -> dict:
-    """What /api/queue-status tells the world: sizes and a short reference, never customer data."""
-    current = Order.objects.generating().order_by("started_at", "id").only("id").first()
-    return {
-        "queue_size": queue_size(),
-        "is_processing": current is not None,
-        "current_job": current.reference if current else None,
-    }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import emails, queue
+from . import emails, queue, selectors
 from .models import Kind, Order, Priority, Status
 
 log = logging.getLogger("hera.staff")
@@ -64,7 +64,7 @@ def order_move_to_front(order: Order, *, actor: str) -> StaffResult:
         order = _locked(order)
         if refused := _refusal(order, (Status.QUEUED,), "only queued orders can move"):
             return refused
-        if queue.position(order) == 1 + Order.objects.generating().count():
+        if selectors.position(order) == 1 + Order.objects.generating().count():
             return StaffResult(order, False, "is already first in line")
         queue.move_to_front(order, actor=actor)
     return _done(order, "moved to the front of the queue", actor)
@@ -80,7 +80,6 @@ def order_set_priority(order: Order, priority: int, *, actor: str) -> StaffResul
         if order.priority == priority:
             return StaffResult(order, False, f"already has {label} priority")
         queue.set_priority(order, priority, actor=actor)
-        order.priority = priority
     return _done(order, f"set to {label} priority", actor)
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import queue
+from . import selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
 from .payments import CheckoutUnavailable, checkout_start
@@ -18,12 +18,12 @@ SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLE
 
 
 def order_status_payload(order: Order) -> dict:
-    place = queue.position(order)
+    place = selectors.position(order)
     downloadable = book_available(order)
     return {
         "status": order.status,
         "position": place,
-        "eta_minutes": queue.eta_minutes(place),
+        "eta_minutes": selectors.eta_minutes(place),
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,
         "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if downloadable else None,
@@ -113,7 +113,7 @@ def book_pdf(request, token):
 @require_GET
 @never_cache
 def queue_status(request):
-    return JsonResponse(queue.queue_summary())
+    return JsonResponse(selectors.queue_summary())
 
 
 @require_GET

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import queue
+from orders import queue, selectors
 from orders.models import EmailKind, Kind, Order, OutboundEmail, Priority, Status
 from tests.conftest import make_order, order_in
 
@@ -206,8 +206,8 @@ def test_admin_created_order_waits_behind_paid_orders(admin_client):
     admin_client.post(ADD, ADD_FORM)
     later_paid = make_order(status="queued")
     free = Order.objects.get(email="friend@example.com")
-    assert queue.position(free) == 4
-    assert max(queue.position(order) for order in [*paid, later_paid]) == 3
+    assert selectors.position(free) == 4
+    assert max(selectors.position(order) for order in [*paid, later_paid]) == 3
 
 
 def test_add_form_refuses_a_paid_kind_and_offers_no_status(admin_client):

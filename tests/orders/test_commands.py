@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from orders import queue
+from orders import selectors
 from orders.models import Kind, Order, Priority, Status
 from tests.conftest import embedded_env, make_order
 
@@ -49,9 +49,9 @@ def test_create_test_order_on_embedded_sqlite_prints_the_status_url_last(embedde
 
 
 CLAIM_TWICE = """
-from orders import queue
+from orders import queue, selectors
 first = queue.claim_next("w1")
-print(first.status, first.attempts, queue.position(first), queue.claim_next("w2"))
+print(first.status, first.attempts, selectors.position(first), queue.claim_next("w2"))
 """
 
 
@@ -83,7 +83,7 @@ def test_create_test_order_waits_behind_paid_orders():
     call_command("create_test_order", stdout=io.StringIO())
     test_order = Order.objects.get(kind=Kind.TEST)
     paid_later = make_order(status="queued")
-    assert [queue.position(o) for o in (paid, Order.objects.get(pk=paid_later.pk), test_order)] == [1, 2, 3]
+    assert [selectors.position(o) for o in (paid, Order.objects.get(pk=paid_later.pk), test_order)] == [1, 2, 3]
 
 
 @pytest.mark.django_db

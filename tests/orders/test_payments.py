@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from orders import queue
+from orders import queue, selectors
 from orders.forms import OrderForm
 from orders.models import Kind, OutboundEmail, Priority, Status
 from orders.payments import CheckoutUnavailable, checkout_start, order_mark_paid, order_price_cents
@@ -159,4 +159,4 @@ def test_a_paid_customer_order_goes_ahead_of_the_test_orders_queued_before_it():
     paid.refresh_from_db()
     assert (paid.kind, paid.priority) == (Kind.PAID, Priority.HIGH)
     assert queue.claim_next("w").pk == paid.pk
-    assert queue.position(earlier_test_order) == 2
+    assert selectors.position(earlier_test_order) == 2

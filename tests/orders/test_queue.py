@@ -1,12 +1,11 @@
 import logging
-import math
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from orders import queue
+from orders import queue, selectors
 from orders.models import EmailKind, LeaseLost, Order, OrderEvent, OutboundEmail, Priority, Status, WorkerHeartbeat
 from tests.conftest import make_order
 
@@ -120,64 +119,6 @@ def test_claim_skips_an_order_waiting_out_its_backoff():
     assert queue.claim_next("w").pk == later.pk
 
 
-# Position and ETA
-
-
-@pytest.mark.parametrize("concurrency", [1, 2])
-@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
-def test_position_and_eta_for_each_order_in_line(settings, concurrency, count):
-    settings.HERA_CONCURRENT_GENERATIONS = concurrency
-    settings.HERA_MINUTES_PER_BOOK = 5
-    orders = [queued(minute=i) for i in range(count)]
-    for _ in range(concurrency):
-        queue.claim_next("w")
-    everyone = queue.positions()
-
-    for expected, order in enumerate(orders, start=1):
-        order.refresh_from_db()
-        assert queue.position(order) == expected
-        assert everyone[order.pk] == expected
-        assert queue.eta_minutes(expected) == math.ceil(expected / concurrency) * 5
-
-
-def test_positions_and_etas_with_one_generation_at_a_time(settings):
-    settings.HERA_CONCURRENT_GENERATIONS = 1
-    orders = [queued(minute=i) for i in range(3)]
-    queue.claim_next("w")
-    places = [queue.position(Order.objects.get(pk=o.pk)) for o in orders]
-    assert places == [1, 2, 3]
-    assert [queue.eta_minutes(p) for p in places] == [5, 10, 15]
-
-
-def test_positions_and_etas_with_two_generations_at_once(settings):
-    settings.HERA_CONCURRENT_GENERATIONS = 2
-    orders = [queued(minute=i) for i in range(5)]
-    queue.claim_next("w1"), queue.claim_next("w2")
-    places = [queue.position(Order.objects.get(pk=o.pk)) for o in orders]
-    assert places == [1, 2, 3, 4, 5]
-    assert [queue.eta_minutes(p) for p in places] == [5, 5, 10, 10, 15]
-
-
-def test_a_queued_order_counts_generating_orders_ahead_even_before_a_claim():
-    generating = queued(minute=0)
-    queue.claim_next("w")
-    first_waiting = queued(minute=1)
-    assert queue.position(Order.objects.get(pk=generating.pk)) == 1
-    assert queue.position(first_waiting) == 2
-
-
-def test_orders_outside_the_line_have_no_position_or_eta():
-    pending = make_order()
-    assert queue.position(pending) is None
-    assert queue.eta_minutes(None) is None
-    done = queued()
-    claimed = queue.claim_next("w")
-    queue.finish(claimed.pk, claimed.lease_token, "books/x.pdf")
-    done.refresh_from_db()
-    assert queue.position(done) is None
-    assert done.pk not in queue.positions()
-
-
 def test_move_to_front_changes_everyone_position():
     generating = queued(Priority.HIGH, minute=0)
     queue.claim_next("w")
@@ -186,12 +127,12 @@ def test_move_to_front_changes_everyone_position():
     low_a = queued(Priority.LOW, minute=3)
     low_b = queued(Priority.LOW, minute=4)
 
-    assert queue.move_to_front(low_b, actor="staff") is True
+    queue.move_to_front(low_b, actor="staff")
 
     expected = {generating: 1, low_b: 2, high_a: 3, high_b: 4, low_a: 5}
-    everyone = queue.positions()
+    everyone = selectors.positions()
     for order, place in expected.items():
-        assert queue.position(Order.objects.get(pk=order.pk)) == place
+        assert selectors.position(Order.objects.get(pk=order.pk)) == place
         assert everyone[order.pk] == place
     queue.finish(generating.pk, Order.objects.get(pk=generating.pk).lease_token, "books/x.pdf")
     assert queue.claim_next("w").pk == low_b.pk
@@ -202,15 +143,15 @@ def test_move_to_front_among_equals_goes_ahead_of_the_earliest():
     second = queued(Priority.LOW, minute=0)
     third = queued(Priority.LOW, minute=5)
     queue.move_to_front(third, actor="staff")
-    assert [queue.position(Order.objects.get(pk=o.pk)) for o in (third, first, second)] == [1, 2, 3]
+    assert [selectors.position(Order.objects.get(pk=o.pk)) for o in (third, first, second)] == [1, 2, 3]
 
 
 def test_move_to_front_of_the_first_order_keeps_it_first():
     first = queued(Priority.HIGH, minute=0)
     second = queued(Priority.LOW, minute=1)
     queue.move_to_front(first, actor="staff")
-    assert queue.position(Order.objects.get(pk=first.pk)) == 1
-    assert queue.position(Order.objects.get(pk=second.pk)) == 2
+    assert selectors.position(Order.objects.get(pk=first.pk)) == 1
+    assert selectors.position(Order.objects.get(pk=second.pk)) == 2
 
 
 def test_move_to_front_is_recorded_in_the_order_history():
@@ -221,20 +162,13 @@ def test_move_to_front_is_recorded_in_the_order_history():
     assert event.note == "moved to the front of the queue"
 
 
-def test_move_to_front_leaves_orders_outside_the_queue_alone():
-    order = make_order()
-    assert queue.move_to_front(order, actor="staff") is False
-    assert order.events.count() == 0
-
-
 def test_set_priority_reorders_the_queue():
     high = queued(Priority.HIGH, minute=0)
     low = queued(Priority.LOW, minute=1)
-    assert queue.set_priority(low, Priority.HIGH, actor="staff") is True
-    assert queue.set_priority(high, Priority.LOW, actor="staff") is True
-    assert queue.position(Order.objects.get(pk=low.pk)) == 1
-    assert queue.position(Order.objects.get(pk=high.pk)) == 2
-    assert queue.set_priority(low, Priority.HIGH, actor="staff") is False
+    queue.set_priority(low, Priority.HIGH, actor="staff")
+    queue.set_priority(high, Priority.LOW, actor="staff")
+    assert selectors.position(Order.objects.get(pk=low.pk)) == 1
+    assert selectors.position(Order.objects.get(pk=high.pk)) == 2
     with pytest.raises(ValueError):
         queue.set_priority(low, 99, actor="staff")
 
@@ -253,7 +187,7 @@ def test_enqueue_is_idempotent():
     assert order.queued_at == queued_at
     assert order.events.filter(to_status=Status.QUEUED).count() == 1
     assert OutboundEmail.objects.filter(order=order, kind=EmailKind.QUEUED).count() == 1
-    assert queue.queue_size() == 1
+    assert selectors.queue_size() == 1
 
 
 def test_enqueue_wakes_the_worker_once_the_payment_is_committed(django_capture_on_commit_callbacks):
@@ -407,8 +341,8 @@ def test_recovery_keeps_the_order_place_in_line():
     assert recovered.status == Status.QUEUED
     assert (recovered.priority, recovered.queued_at) == (first.priority, first.queued_at)
     assert recovered.lease_token is None
-    assert queue.position(recovered) == 1
-    assert queue.position(Order.objects.get(pk=second.pk)) == 2
+    assert selectors.position(recovered) == 1
+    assert selectors.position(Order.objects.get(pk=second.pk)) == 2
     assert queue.claim_next("w2").pk == first.pk
 
 
@@ -473,7 +407,7 @@ def test_fail_below_the_limit_requeues_in_place_with_a_backoff(settings):
     assert retried.last_error == "model timeout"
     assert retried.queued_at == order.queued_at
     assert timedelta(seconds=29) < retried.not_before - timezone.now() <= timedelta(seconds=30)
-    assert queue.position(retried) == 1
+    assert selectors.position(retried) == 1
     # While it waits out its backoff the next order goes ahead.
     assert queue.claim_next("w1").pk != order.pk
 
@@ -513,16 +447,6 @@ def test_fail_at_the_limit_marks_the_order_failed(settings):
     assert (failed.status, failed.attempts, failed.last_error) == (Status.FAILED, 2, "second error")
     assert failed.lease_token is None
     assert OutboundEmail.objects.filter(order=order, kind=EmailKind.FAILED).count() == 1
-
-
-# The summary behind /api/queue-status
-
-
-def test_queue_summary_counts_queued_orders_and_names_the_current_job():
-    assert queue.queue_summary() == {"queue_size": 0, "is_processing": False, "current_job": None}
-    first, _ = queued(minute=0), queued(minute=1)
-    queue.claim_next("w")
-    assert queue.queue_summary() == {"queue_size": 1, "is_processing": True, "current_job": f"#{first.pk}"}
 
 
 # Log lines

@@ -1,6 +1,8 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from orders import queue, staff
+from orders import queue, selectors, staff
 from orders.models import EmailKind, Kind, LeaseLost, OutboundEmail, Priority, Status
 from tests.conftest import make_order, order_in
 
@@ -46,7 +48,7 @@ def test_move_to_front_puts_the_last_order_first():
     last.refresh_from_db()
     first.refresh_from_db()
     assert result.done
-    assert (queue.position(last), queue.position(first)) == (1, 2)
+    assert (selectors.position(last), selectors.position(first)) == (1, 2)
 
 
 def test_move_to_front_passes_a_higher_priority_order():
@@ -54,7 +56,7 @@ def test_move_to_front_passes_a_higher_priority_order():
     free = make_order(status="queued", kind=Kind.FREE, priority=Priority.LOW)
     assert staff.order_move_to_front(free, actor="alice").done
     free.refresh_from_db()
-    assert (queue.position(free), queue.position(paid)) == (1, 2)
+    assert (selectors.position(free), selectors.position(paid)) == (1, 2)
 
 
 def test_move_to_front_skips_the_order_already_first():
@@ -62,6 +64,23 @@ def test_move_to_front_skips_the_order_already_first():
     make_order(status="queued")
     result = staff.order_move_to_front(order, actor="alice")
     assert not result.done and result.detail == "is already first in line"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        staff.order_move_to_front,
+        lambda order, actor: staff.order_set_priority(order, Priority.LOW, actor=actor),
+        staff.order_cancel,
+    ],
+    ids=["move_to_front", "set_priority", "cancel"],
+)
+def test_a_staff_action_locks_the_order_once(operation):
+    make_order(status="queued")
+    order = make_order(status="queued", kind=Kind.FREE, priority=Priority.NORMAL)
+    with CaptureQueriesContext(connection) as queries:
+        assert operation(order, actor="alice").done
+    assert sum("FOR UPDATE" in query["sql"] for query in queries.captured_queries) == 1
 
 
 # Priority
@@ -81,7 +100,7 @@ def test_set_priority_high_puts_a_low_order_ahead_of_normal_ones():
     low = make_order(status="queued", kind=Kind.TEST, priority=Priority.LOW)
     assert staff.order_set_priority(low, Priority.HIGH, actor="alice").done
     low.refresh_from_db()
-    assert (queue.position(low), queue.position(normal)) == (1, 2)
+    assert (selectors.position(low), selectors.position(normal)) == (1, 2)
 
 
 def test_set_priority_skips_an_order_already_at_that_priority():
@@ -97,7 +116,7 @@ def test_cancel_takes_a_queued_order_out_of_the_queue():
     result = staff.order_cancel(order, actor="alice")
     order.refresh_from_db()
     assert result.done and result.detail == "cancelled"
-    assert order.status == Status.CANCELLED and queue.position(order) is None
+    assert order.status == Status.CANCELLED and selectors.position(order) is None
 
 
 def test_cancel_of_a_generating_order_stops_its_worker_at_the_next_page():

@@ -9,7 +9,7 @@ from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from orders import queue
+from orders import queue, selectors
 from orders.models import Order, OrderEvent, OutboundEmail, ProcessedStripeEvent, Status
 from orders.webhooks import StripeEventHandler
 from tests.conftest import make_order
@@ -187,12 +187,12 @@ def test_session_is_matched_by_metadata_token_without_a_client_reference(client,
 
 def test_refund_takes_a_queued_order_out_of_the_queue(client, order):
     deliver(client, stripe_event("checkout.session.completed", session_for(order)))
-    assert queue.queue_size() == 1
+    assert selectors.queue_size() == 1
     response = deliver(client, stripe_event("charge.refunded", refunded_charge(order)))
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == Status.REFUNDED
-    assert queue.queue_size() == 0
+    assert selectors.queue_size() == 0
     assert OutboundEmail.objects.filter(order=order, kind="refunded").count() == 1
 
 
@@ -213,7 +213,7 @@ def test_refund_delivered_before_the_payment_is_never_undone_by_it(client, order
     deliver(client, stripe_event("checkout.session.completed", session_for(order)))
     order.refresh_from_db()
     assert order.status == Status.REFUNDED
-    assert queue.queue_size() == 0
+    assert selectors.queue_size() == 0
 
 
 def test_partial_refund_keeps_the_order(client, order):
