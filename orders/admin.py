@@ -1,27 +1,25 @@
-"""The staff side of Hera: the order list and page, the actions that run the queue, and the live queue page.
+"""The staff side of Hera: the order list and page, and the actions that run the queue.
 
 Every action loops over the selected orders calling orders/staff.py, which goes through the Order's transitions;
 nothing here writes `status`. Positions come from one call to selectors.positions() per page, never one query per row.
+The live queue page is in orders/admin_views.py.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from functools import cache, partial
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import queue, selectors, staff
+from . import admin_views, queue, selectors, staff
+from .admin_views import duration_text
 from .forms import OrderForm
 from .models import (
     Kind,
@@ -35,37 +33,10 @@ from .models import (
 )
 
 INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
-QUEUE_REFRESH_SECONDS = 3
 
 
 def _actor(request: HttpRequest) -> str:
     return request.user.get_username()
-
-
-def _request_positions(request: HttpRequest) -> dict[int, int]:
-    """Return every order's position, computed once per request."""
-    if not hasattr(request, "_hera_positions"):
-        request._hera_positions = selectors.positions()
-    return request._hera_positions
-
-
-def _order_position(order: Order) -> int | None:
-    """Return the order's position, asked of the database once for the order page's two fields."""
-    if not hasattr(order, "_hera_position"):
-        order._hera_position = selectors.position(order)
-    return order._hera_position
-
-
-def _duration(start, now) -> str:
-    """Say how long ago `start` was, briefly: "7 min", "2 h 05", "3 d 4 h" (cheaper than timesince per row)."""
-    if start is None:
-        return "—"
-    minutes = max(0, int((now - start).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 24 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d}"
-    return f"{minutes // (24 * 60)} d {minutes // 60 % 24} h"
 
 
 def _progress_bar(order: Order) -> str:
@@ -171,9 +142,7 @@ class OrderAdmin(admin.ModelAdmin):
     # The list. Position and ETA are closures over this request's positions, computed once for the whole page.
 
     def get_list_display(self, request):
-        def positions() -> dict[int, int]:
-            return _request_positions(request)  # at the first row drawn, once for the page
-
+        positions = cache(selectors.positions)  # asked at the first row drawn, once for the page
 
         @admin.display(description="position")
         def position(order: Order):
@@ -189,12 +158,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="position")
     def position(self, order: Order):
-        place = _order_position(order)
+        place = selectors.position(order)
         return self.get_empty_value_display() if place is None else place
 
     @admin.display(description="ETA min")
     def eta(self, order: Order):
-        minutes = selectors.eta_minutes(_order_position(order))
+        minutes = selectors.eta_minutes(selectors.position(order))
         return self.get_empty_value_display() if minutes is None else minutes
 
     @admin.display(description="token", ordering="token")
@@ -223,7 +192,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="age", ordering="created_at")
     def age(self, order: Order) -> str:
-        return _duration(order.created_at, timezone.now())
+        return duration_text(order.created_at, timezone.now())
 
     # The order page: everything read-only once the order exists; status only moves through the actions.
 
@@ -327,108 +296,19 @@ class OrderAdmin(admin.ModelAdmin):
     def resend_ready(self, request, queryset):
         _report(self, request, _each(queryset, staff.order_resend_ready, request))
 
-    # The live queue page.
+    # The live queue page (orders/admin_views.py).
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("queue/", view(self.queue_view), name="orders_order_queue"),
-            path("queue/act/", view(require_POST(self.queue_act_view)), name="orders_order_queue_act"),
+            path("queue/", view(partial(admin_views.queue_view, model_admin=self)), name="orders_order_queue"),
+            path(
+                "queue/act/",
+                view(require_POST(partial(admin_views.queue_act_view, model_admin=self))),
+                name="orders_order_queue_act",
+            ),
             *super().get_urls(),
         ]
-
-    def queue_view(self, request: HttpRequest) -> HttpResponse:
-        """Show what is generating and what waits; `?fragment=1` answers the part the page refreshes."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            **live_queue(timezone.now()),
-            "opts": self.opts,
-            "title": "Live queue",
-            "can_act": self.has_change_permission(request),
-            "act_url": reverse("admin:orders_order_queue_act"),
-            "refresh_seconds": QUEUE_REFRESH_SECONDS,
-        }
-        fragment = request.GET.get("fragment") == "1"
-        template = "admin/orders/order/queue_live.html" if fragment else "admin/orders/order/queue.html"
-        return TemplateResponse(request, template, context)
-
-    def queue_act_view(self, request: HttpRequest) -> HttpResponse:
-        """Move an order to the front, or cancel it, from the live queue page."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        # One form holds every row; the button pressed names the action and carries the order's id.
-        chosen = [(name, request.POST[name]) for name in QUEUE_OPERATIONS if name in request.POST]
-        if len(chosen) != 1 or not chosen[0][1].isdigit():
-            return HttpResponseBadRequest("Unknown action or order.")
-        name, order_id = chosen[0]
-        result = QUEUE_OPERATIONS[name](get_object_or_404(Order, pk=order_id), actor=_actor(request))
-        self.message_user(request, f"{result}.", messages.SUCCESS if result.done else messages.WARNING)
-        return redirect("admin:orders_order_queue")
-
-
-QUEUE_OPERATIONS = {"move_to_front": staff.order_move_to_front, "cancel": staff.order_cancel}
-
-LIVE_FIELDS = (
-    "id", "child_name", "page_count", "pages_done", "pages_total", "kind", "priority", "status", "attempts",
-    "queued_at", "started_at", "lease_expires_at", "worker_id", "not_before", "last_error",
-)
-
-
-def _decorate(order: Order, position: int, change_url: str, labels: dict) -> Order:
-    """Attach what a row of the live queue shows, computed once here rather than per template lookup."""
-    order.position = position
-    order.change_url = change_url.replace("/0/", f"/{order.pk}/")
-    order.kind_label, order.priority_label = labels[order.kind], labels[order.priority]
-    return order
-
-
-def live_queue(now) -> dict:
-    """Gather the live queue page in five queries, whatever the length of the queue."""
-    generating = list(Order.objects.generating().order_by("started_at", "id").only(*LIVE_FIELDS))
-    waiting = list(Order.objects.queued().in_claim_order().only(*LIVE_FIELDS))
-    # Reversed and labelled once: the page has a row per waiting order, and reverse() per row was its main cost.
-    change_url = reverse("admin:orders_order_change", args=[0])
-    labels = {**{k: str(v) for k, v in Kind.choices}, **{k: str(v) for k, v in Priority.choices}}
-    lease = timedelta(seconds=settings.HERA_LEASE_SECONDS)
-    for rank, order in enumerate(generating, start=1):
-        _decorate(order, rank, change_url, labels)
-        order.running_for = _duration(order.started_at, now)
-        # The lease is renewed by pushing its expiry forward by a full lease, so its last renewal is expiry - lease.
-        renewed = order.lease_expires_at - lease if order.lease_expires_at else None
-        order.lease_age_seconds = round((now - renewed).total_seconds()) if renewed else None
-        order.lease_expired = bool(order.lease_expires_at and order.lease_expires_at <= now)
-    for rank, order in enumerate(waiting, start=len(generating) + 1):
-        _decorate(order, rank, change_url, labels)
-        order.eta = selectors.eta_minutes(rank)
-        order.waiting_for = _duration(order.queued_at, now)
-        order.backoff = order.not_before is not None and order.not_before > now
-    return {
-        "generating": generating,
-        "waiting": waiting,
-        "heartbeats": _heartbeats(),
-        "today": _today_stats(now),
-        "now": now,
-    }
-
-
-def _heartbeats() -> list[WorkerHeartbeat]:
-    return list(WorkerHeartbeat.objects.order_by("-seen_at")[:10])
-
-
-def _today_stats(now) -> dict:
-    """Done and failed today (local time), and the average generation time of today's books, in one query."""
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    duration = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
-    stats = Order.objects.filter(finished_at__gte=midnight).aggregate(
-        done=Count("id", filter=Q(status=Status.DONE)),
-        failed=Count("id", filter=Q(status=Status.FAILED)),
-        average=Avg(duration, filter=Q(status=Status.DONE, started_at__isnull=False)),
-    )
-    average = stats["average"]
-    stats["average_seconds"] = round(average.total_seconds()) if average is not None else None
-    return stats
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):

@@ -34,7 +34,7 @@ def run_action(client, action: str, *orders: Order):
 
 
 def row_positions(response) -> list[tuple[int, int]]:
-    return [(order.pk, order.position) for order in response.context["waiting"]]
+    return [(row.id, row.position) for row in response.context["waiting"]]
 
 
 # Actions: what each accepts, with its message; what it refuses, with its reason.
@@ -298,10 +298,20 @@ def test_queue_page_lists_generating_then_waiting_in_claim_order(admin_client):
     low = make_order(status="queued", kind=Kind.TEST, priority=Priority.LOW)
     high = make_order(status="queued")
     response = admin_client.get(QUEUE_PAGE)
-    assert [o.pk for o in response.context["generating"]] == [generating.pk]
+    assert [row.id for row in response.context["generating"]] == [generating.pk]
     assert response.context["generating"][0].progress_percent == 50
     assert row_positions(response) == [(high.pk, 2), (low.pk, 3)]
     assert [o.eta for o in response.context["waiting"]] == [10, 15]
+
+
+def test_queue_page_rows_are_plain_values_linking_to_each_order_page(admin_client):
+    generating = order_in(Status.GENERATING)
+    waiting = make_order(status="queued")
+    response = admin_client.get(QUEUE_PAGE)
+    rows = [*response.context["generating"], *response.context["waiting"]]
+    assert not any(isinstance(row, Order) for row in rows)
+    links = [(row.id, row.change_url) for row in rows]
+    assert links == [(order.pk, reverse("admin:orders_order_change", args=[order.pk])) for order in (generating, waiting)]
 
 
 def test_queue_page_shows_heartbeat_and_todays_figures(admin_client):
