@@ -40,17 +40,17 @@ def fill(count: int) -> None:
         for index in range(count)
     )
     for index, order in enumerate(orders):
-        order.mark_queued(actor="bench")
+        order.queue(actor="bench")
         if index == 0:
-            order.mark_generating(worker_id="bench:1", lease_seconds=60)
+            order.claim(worker_id="bench:1", lease_seconds=60)
         elif index % 7 == 0:
-            order.mark_generating(worker_id="bench:1", lease_seconds=60)
-            order.mark_done(pdf_name=f"books/{order.token}.pdf", actor="bench:1")
+            order.claim(worker_id="bench:1", lease_seconds=60)
+            order.finish(pdf_name=f"books/{order.token}.pdf", actor="bench:1")
         elif index % 25 == 0:
-            order.mark_generating(worker_id="bench:1", lease_seconds=60)
-            order.mark_failed(error="bench failure", actor="bench:1")
+            order.claim(worker_id="bench:1", lease_seconds=60)
+            order.fail(error="bench failure", actor="bench:1")
         elif index % 50 == 1:
-            order.mark_cancelled(actor="bench")
+            order.cancel(actor="bench")
 
 
 def measure(client: Client, url: str, requests: int) -> dict:

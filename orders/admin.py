@@ -39,6 +39,11 @@ def _actor(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
+def _statuses(accepted: frozenset[str]) -> str:
+    """Name the statuses an action accepts, in the order of the Status choices: "failed or cancelled"."""
+    return " or ".join(status for status in Status.values if status in accepted)
+
+
 def _progress_bar(order: Order) -> str:
     percent = order.progress_percent
     return format_html(
@@ -262,7 +267,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     # Actions: each calls orders/staff.py for every selected order and reports what it did and skipped.
 
-    @admin.action(description="Retry (failed or cancelled → queued)", permissions=["change"])
+    @admin.action(description=f"Retry ({_statuses(staff.RETRYABLE)} → queued)", permissions=["change"])
     def retry(self, request, queryset):
         _report(self, request, _each(queryset, staff.order_retry, request))
 
@@ -284,11 +289,11 @@ class OrderAdmin(admin.ModelAdmin):
     def set_priority_low(self, request, queryset):
         _report(self, request, _each(queryset, staff.order_set_priority, request, priority=Priority.LOW))
 
-    @admin.action(description="Cancel (queued or generating)", permissions=["change"])
+    @admin.action(description=f"Cancel ({_statuses(staff.CANCELLABLE)})", permissions=["change"])
     def cancel(self, request, queryset):
         _report(self, request, _each(queryset, staff.order_cancel, request))
 
-    @admin.action(description="Regenerate the book (done → queued)", permissions=["change"])
+    @admin.action(description=f"Regenerate the book ({_statuses(staff.REGENERABLE)} → queued)", permissions=["change"])
     def regenerate(self, request, queryset):
         _report(self, request, _each(queryset, staff.order_regenerate, request))
 

@@ -6,6 +6,7 @@ OrderEvent. Queue-level operations that need locks (claim, lease, recovery) live
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,17 +46,33 @@ class Status(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    # A refund can be delivered before the payment it undoes (Stripe sends events in any order).
-    Status.PENDING_PAYMENT: frozenset({Status.QUEUED, Status.CANCELLED, Status.EXPIRED, Status.REFUNDED}),
-    Status.QUEUED: frozenset({Status.GENERATING, Status.CANCELLED, Status.REFUNDED}),
-    Status.GENERATING: frozenset({Status.DONE, Status.QUEUED, Status.FAILED, Status.CANCELLED, Status.REFUNDED}),
-    Status.DONE: frozenset({Status.QUEUED, Status.REFUNDED}),
-    Status.FAILED: frozenset({Status.QUEUED, Status.REFUNDED}),
-    Status.CANCELLED: frozenset({Status.QUEUED, Status.REFUNDED}),
+@dataclass(frozen=True)
+class Transition:
+    """What one verb accepts and where it leads; the Order's method of the same name applies it."""
+
+    sources: frozenset[str]
+    target: str
+
+
+_LIVE = (Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING, Status.DONE, Status.FAILED, Status.CANCELLED)
+
+# Every status change, by verb. Staff refusals, the admin's actions, the webhook and the checkout ask this table
+# (Order.can) rather than repeating its rules.
+TRANSITIONS: dict[str, Transition] = {
     # A payment that completes after its session expired is still a payment: it must be served.
-    Status.EXPIRED: frozenset({Status.QUEUED, Status.REFUNDED}),
-    Status.REFUNDED: frozenset(),
+    "queue": Transition(frozenset({Status.PENDING_PAYMENT, Status.EXPIRED}), Status.QUEUED),
+    "claim": Transition(frozenset({Status.QUEUED}), Status.GENERATING),
+    "finish": Transition(frozenset({Status.GENERATING}), Status.DONE),
+    "retry_later": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
+    "recover": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
+    "fail": Transition(frozenset({Status.GENERATING}), Status.FAILED),
+    # A pending order is cancelled only by its failed payment; staff cancel what is in line (orders/staff.py).
+    "cancel": Transition(frozenset({Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING}), Status.CANCELLED),
+    "expire": Transition(frozenset({Status.PENDING_PAYMENT}), Status.EXPIRED),
+    # A refund can be delivered before the payment it undoes (Stripe sends events in any order).
+    "refund": Transition(frozenset({*_LIVE, Status.EXPIRED}), Status.REFUNDED),
+    "staff_retry": Transition(frozenset({Status.FAILED, Status.CANCELLED}), Status.QUEUED),
+    "regenerate": Transition(frozenset({Status.DONE}), Status.QUEUED),
 }
 
 
@@ -197,43 +214,44 @@ class Order(models.Model):
         total = self.pages_total or self.page_count
         return round(100 * self.pages_done / total) if total else 0
 
-    # Transitions. Each one checks the table, sets every related field, saves with update_fields and records an
-    # OrderEvent. Callers that race (worker, webhook, admin) lock the row first; see orders/queue.py.
+    # Transitions, one method per verb of TRANSITIONS. Each one checks the table, sets every related field, saves
+    # with update_fields and records an OrderEvent. Callers that race (worker, webhook, admin) lock the row first;
+    # see orders/queue.py.
 
-    def can_transition(self, to: str) -> bool:
-        return to in ALLOWED_TRANSITIONS[self.status]
+    def can(self, verb: str) -> bool:
+        """Tell whether the transition `verb` accepts the order's current status."""
+        return self.status in TRANSITIONS[verb].sources
 
-    def _transition(self, to: str, *, actor: str, note: str = "", **changes) -> "OrderEvent":
-        if not self.can_transition(to):
+    def _transition(self, verb: str, *, actor: str, note: str = "", **changes) -> "OrderEvent":
+        target = TRANSITIONS[verb].target
+        if not self.can(verb):
             raise InvalidTransition(
-                f"Order {self.reference} cannot go from {self.status} to {to}"
+                f"Order {self.reference} cannot go from {self.status} to {target}"
                 + (f" ({note})" if note else "")
                 + "."
             )
         from_status = self.status
-        self.status = to
+        self.status = target
         for field, value in changes.items():
             setattr(self, field, value)
         with transaction.atomic():
             self.save(update_fields=["status", "updated_at", *changes])
             return OrderEvent.objects.create(
-                order=self, from_status=from_status, to_status=to, actor=actor[:100], note=note[:2000]
+                order=self, from_status=from_status, to_status=target, actor=actor[:100], note=note[:2000]
             )
 
-    def mark_queued(self, *, actor: str, note: str = "", priority: int | None = None) -> "OrderEvent":
+    def queue(self, *, actor: str, note: str = "", priority: int | None = None) -> "OrderEvent":
         """Put the order in the queue for the first time (after payment, or as a free/test order)."""
         now = timezone.now()
-        changes = {"queued_at": now, "not_before": None, "pages_total": self.page_count}
-        if self.status == Status.PENDING_PAYMENT or self.status == Status.EXPIRED:
-            changes["paid_at"] = self.paid_at or now
+        changes = {"queued_at": now, "not_before": None, "pages_total": self.page_count, "paid_at": self.paid_at or now}
         if priority is not None:
             changes["priority"] = priority
-        return self._transition(Status.QUEUED, actor=actor, note=note, **changes)
+        return self._transition("queue", actor=actor, note=note, **changes)
 
-    def mark_generating(self, *, worker_id: str, lease_seconds: int) -> "OrderEvent":
+    def claim(self, *, worker_id: str, lease_seconds: int) -> "OrderEvent":
         now = timezone.now()
         return self._transition(
-            Status.GENERATING,
+            "claim",
             actor=worker_id,
             note=f"attempt {self.attempts + 1}",
             started_at=now,
@@ -244,9 +262,9 @@ class Order(models.Model):
             not_before=None,
         )
 
-    def mark_done(self, *, pdf_name: str, actor: str) -> "OrderEvent":
+    def finish(self, *, pdf_name: str, actor: str) -> "OrderEvent":
         return self._transition(
-            Status.DONE,
+            "finish",
             actor=actor,
             note="book ready",
             pdf=pdf_name,
@@ -256,10 +274,10 @@ class Order(models.Model):
             **self._lease_cleared(),
         )
 
-    def mark_retry_later(self, *, error: str, actor: str, delay_seconds: int) -> "OrderEvent":
+    def retry_later(self, *, error: str, actor: str, delay_seconds: int) -> "OrderEvent":
         """Put a failed attempt back in the queue, in its original place, after a backoff."""
         return self._transition(
-            Status.QUEUED,
+            "retry_later",
             actor=actor,
             note=f"attempt {self.attempts} failed, retrying: {error}",
             last_error=error,
@@ -267,19 +285,19 @@ class Order(models.Model):
             **self._lease_cleared(),
         )
 
-    def mark_lease_recovered(self, *, actor: str = "recovery") -> "OrderEvent":
+    def recover(self, *, actor: str = "recovery") -> "OrderEvent":
         """Return an order whose worker vanished to the queue, in its original place."""
         return self._transition(
-            Status.QUEUED,
+            "recover",
             actor=actor,
             note=f"lease of {self.worker_id or 'a worker'} expired during attempt {self.attempts}",
             last_error=f"worker lost its lease during attempt {self.attempts}",
             **self._lease_cleared(),
         )
 
-    def mark_failed(self, *, error: str, actor: str) -> "OrderEvent":
+    def fail(self, *, error: str, actor: str) -> "OrderEvent":
         return self._transition(
-            Status.FAILED,
+            "fail",
             actor=actor,
             note=error,
             last_error=error,
@@ -287,21 +305,19 @@ class Order(models.Model):
             **self._lease_cleared(),
         )
 
-    def mark_cancelled(self, *, actor: str, note: str = "") -> "OrderEvent":
-        return self._transition(Status.CANCELLED, actor=actor, note=note, **self._lease_cleared())
+    def cancel(self, *, actor: str, note: str = "") -> "OrderEvent":
+        return self._transition("cancel", actor=actor, note=note, **self._lease_cleared())
 
-    def mark_expired(self, *, actor: str, note: str = "") -> "OrderEvent":
-        return self._transition(Status.EXPIRED, actor=actor, note=note)
+    def expire(self, *, actor: str, note: str = "") -> "OrderEvent":
+        return self._transition("expire", actor=actor, note=note)
 
-    def mark_refunded(self, *, actor: str, note: str = "") -> "OrderEvent":
-        return self._transition(Status.REFUNDED, actor=actor, note=note, **self._lease_cleared())
+    def refund(self, *, actor: str, note: str = "") -> "OrderEvent":
+        return self._transition("refund", actor=actor, note=note, **self._lease_cleared())
 
-    def mark_retried(self, *, actor: str, note: str = "") -> "OrderEvent":
-        """Staff retry of a failed or cancelled order: back in the queue with fresh attempts."""
-        if self.status not in (Status.FAILED, Status.CANCELLED):
-            raise InvalidTransition(f"Order {self.reference} is {self.status}; only failed or cancelled can be retried.")
+    def staff_retry(self, *, actor: str, note: str = "") -> "OrderEvent":
+        """Put a failed or cancelled order back in the queue, in its original place, with fresh attempts."""
         return self._transition(
-            Status.QUEUED,
+            "staff_retry",
             actor=actor,
             note=note or "retried by staff",
             attempts=0,
@@ -311,12 +327,10 @@ class Order(models.Model):
             pages_total=self.page_count,
         )
 
-    def mark_regenerate(self, *, actor: str, note: str = "") -> "OrderEvent":
+    def regenerate(self, *, actor: str, note: str = "") -> "OrderEvent":
         """Queue a done book to be made again; the old PDF stays until the new one replaces it."""
-        if self.status != Status.DONE:
-            raise InvalidTransition(f"Order {self.reference} is {self.status}; only done books can be regenerated.")
         return self._transition(
-            Status.QUEUED,
+            "regenerate",
             actor=actor,
             note=note or "regeneration requested",
             attempts=0,

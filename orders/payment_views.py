@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import price_display
-from .models import Order, Status
+from .models import Order
 from .payments import order_mark_paid, order_price_cents
 from .webhooks import BadWebhook, StripeEventHandler, event_verify
 
@@ -35,7 +35,7 @@ def offline_checkout(request, token):
     if settings.STRIPE_SECRET_KEY:
         raise Http404("The offline checkout exists only without Stripe keys.")
     order = get_object_or_404(Order, token=token)
-    payable = order.status in (Status.PENDING_PAYMENT, Status.EXPIRED)
+    payable = order.can("queue")
     if request.method == "POST":
         if payable:
             order_mark_paid(order, actor="offline checkout")

@@ -43,10 +43,10 @@ def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = 
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         # Only a payment (or a new free/test order) queues: a cancelled or refunded order is never revived here.
-        if order.status not in (Status.PENDING_PAYMENT, Status.EXPIRED):
+        if not order.can("queue"):
             return False
         size_before = selectors.queue_size()
-        order.mark_queued(actor=actor, note=note, priority=priority)
+        order.queue(actor=actor, note=note, priority=priority)
         outbox_add(order, EmailKind.QUEUED)
         transaction.on_commit(wake_worker, robust=True)  # the payment is committed; queue_tick wakes it anyway
     log.info(
@@ -70,7 +70,7 @@ def claim_next(worker_id: str | None = None) -> Order | None:
         order = Order.objects.ready(now).in_claim_order().select_for_update(skip_locked=True).first()
         if order is None:
             return None
-        order.mark_generating(worker_id=worker_id, lease_seconds=settings.HERA_LEASE_SECONDS)
+        order.claim(worker_id=worker_id, lease_seconds=settings.HERA_LEASE_SECONDS)
     log.info(
         "order claimed %s by %s attempt %d/%d, %d left in queue",
         order.reference, worker_id, order.attempts, settings.HERA_MAX_ATTEMPTS, selectors.queue_size(),
@@ -126,7 +126,7 @@ def finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = "worke
     """Mark the book done with its PDF, and queue the `ready` email."""
     with transaction.atomic():
         order = _fenced(order_id, lease_token)
-        order.mark_done(pdf_name=pdf_name, actor=worker_id)
+        order.finish(pdf_name=pdf_name, actor=worker_id)
         outbox_add(order, EmailKind.READY)
     seconds = (order.finished_at - order.started_at).total_seconds() if order.started_at else 0
     log.info("order completed %s %d pages in %.1fs", order.reference, order.pages_total, seconds)
@@ -149,10 +149,10 @@ def fail(order_id: int, lease_token, error: str, *, worker_id: str = "worker") -
     with transaction.atomic():
         order = _fenced(order_id, lease_token)
         if order.attempts >= settings.HERA_MAX_ATTEMPTS:
-            order.mark_failed(error=error, actor=worker_id)
+            order.fail(error=error, actor=worker_id)
             outbox_add(order, EmailKind.FAILED)
         else:
-            order.mark_retry_later(error=error, actor=worker_id, delay_seconds=retry_delay_seconds(order.attempts))
+            order.retry_later(error=error, actor=worker_id, delay_seconds=retry_delay_seconds(order.attempts))
     log.warning(
         "order failed %s attempt %d/%d: %s%s",
         order.reference, order.attempts, settings.HERA_MAX_ATTEMPTS, error,
@@ -170,13 +170,13 @@ def recover_expired_leases() -> int:
             if order is None:
                 return recovered
             if order.attempts >= settings.HERA_MAX_ATTEMPTS:
-                order.mark_failed(
+                order.fail(
                     error=f"the worker lost its lease on each of {order.attempts} attempts", actor="recovery"
                 )
                 outbox_add(order, EmailKind.FAILED)
             else:
                 worker = order.worker_id
-                order.mark_lease_recovered()
+                order.recover()
         recovered += 1
         if order.status == Status.FAILED:
             log.warning("order failed %s: lease lost on attempt %d, no attempts left", order.reference, order.attempts)

@@ -6,14 +6,22 @@ worker never looks for an order it cannot see yet.
 """
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from . import emails, queue, selectors
-from .models import Kind, Order, Priority, Status
+from .models import TRANSITIONS, Kind, Order, Priority, Status
 
 log = logging.getLogger("hera.staff")
+
+# The statuses each staff transition accepts, read from the Order's table of transitions.
+RETRYABLE = TRANSITIONS["staff_retry"].sources
+REGENERABLE = TRANSITIONS["regenerate"].sources
+# An order awaiting payment is left to its checkout: cancelled by staff, a payment arriving later would find
+# nothing to queue (only a failed payment cancels it).
+CANCELLABLE = TRANSITIONS["cancel"].sources - {Status.PENDING_PAYMENT}
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _refusal(order: Order, accepted: tuple[str, ...], rule: str) -> StaffResult | None:
+def _refusal(order: Order, accepted: Collection[str], rule: str) -> StaffResult | None:
     """Return the skipped result for an order whose status the operation does not accept, else None."""
     if order.status in accepted:
         return None
@@ -48,12 +56,12 @@ def order_retry(order: Order, *, actor: str) -> StaffResult:
     """Put a failed or cancelled order back in the queue, in its original place, with fresh attempts."""
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, (Status.FAILED, Status.CANCELLED), "only failed or cancelled orders are retried"):
+        if refused := _refusal(order, RETRYABLE, "only failed or cancelled orders are retried"):
             return refused
         # A checkout abandoned and then cancelled was never paid for: retrying it would give a book away.
         if order.kind == Kind.PAID and order.paid_at is None:
             return StaffResult(order, False, "was never paid: nothing to retry")
-        order.mark_retried(actor=actor)
+        order.staff_retry(actor=actor)
         transaction.on_commit(queue.wake_worker, robust=True)
     return _done(order, "queued again with fresh attempts", actor)
 
@@ -91,10 +99,10 @@ def order_cancel(order: Order, *, actor: str) -> StaffResult:
     """
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, (Status.QUEUED, Status.GENERATING), "only queued or generating orders are cancelled"):
+        if refused := _refusal(order, CANCELLABLE, "only queued or generating orders are cancelled"):
             return refused
         was_generating = order.status == Status.GENERATING
-        order.mark_cancelled(actor=actor, note="cancelled by staff")
+        order.cancel(actor=actor, note="cancelled by staff")
     detail = "cancelled; its worker stops at the next page" if was_generating else "cancelled"
     return _done(order, detail, actor)
 
@@ -103,9 +111,9 @@ def order_regenerate(order: Order, *, actor: str) -> StaffResult:
     """Queue a done book to be made again; the customer keeps the old PDF until the new one is ready."""
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, (Status.DONE,), "only done books are regenerated"):
+        if refused := _refusal(order, REGENERABLE, "only done books are regenerated"):
             return refused
-        order.mark_regenerate(actor=actor, note="regeneration requested by staff")
+        order.regenerate(actor=actor, note="regeneration requested by staff")
         transaction.on_commit(queue.wake_worker, robust=True)
     return _done(order, "queued for regeneration (the old PDF stays until the new one is ready)", actor)
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from .emails import outbox_add
-from .models import EmailKind, Order, ProcessedStripeEvent, Status
+from .models import EmailKind, Order, ProcessedStripeEvent
 from .payments import order_mark_paid, order_record_stripe_ids
 
 log = logging.getLogger("hera.webhooks")
@@ -100,15 +100,16 @@ class StripeEventHandler:
 
     def session_async_payment_failed(self) -> Order | None:
         order = self.session_order(locked=True)
-        if order is not None and self.is_current_session(order) and order.status == Status.PENDING_PAYMENT:
-            order.mark_cancelled(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']})")
+        # A failed payment cancels an order no payment has reached; one paid by other means stays in line.
+        if order is not None and self.is_current_session(order) and order.paid_at is None and order.can("cancel"):
+            order.cancel(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']})")
         return order
 
     def session_expired(self) -> Order | None:
         order = self.session_order(locked=True)
         # Only an unpaid order expires: an expiry delivered after the payment never undoes it.
-        if order is not None and self.is_current_session(order) and order.status == Status.PENDING_PAYMENT:
-            order.mark_expired(actor=ACTOR, note=f"checkout session {self.object['id']} expired unpaid")
+        if order is not None and self.is_current_session(order) and order.can("expire"):
+            order.expire(actor=ACTOR, note=f"checkout session {self.object['id']} expired unpaid")
         return order
 
     def session_paid(self, order: Order) -> Order:
@@ -147,10 +148,10 @@ class StripeEventHandler:
             log.info("partial refund on %s (%s of %s), status unchanged",
                      order.reference, self.object.get("amount_refunded"), self.object.get("amount"))
             return order
-        if not order.can_transition(Status.REFUNDED):
+        if not order.can("refund"):
             log.info("refund for %s ignored in status %s", order.reference, order.status)
             return order
-        order.mark_refunded(actor=ACTOR, note=f"charge {self.object.get('id')} refunded")
+        order.refund(actor=ACTOR, note=f"charge {self.object.get('id')} refunded")
         outbox_add(order, EmailKind.REFUNDED)
         log.info("order refunded %s, out of the queue", order.reference)
         return order

@@ -56,24 +56,24 @@ def order_in(status: str, *, pages_done: int = 0, **overrides) -> Order:
     if status in (Status.PENDING_PAYMENT, Status.EXPIRED):
         order = make_order(**overrides)
         if status == Status.EXPIRED:
-            order.mark_expired(actor="test")
+            order.expire(actor="test")
         return order
     order = make_order(status="queued", **overrides)
     if status == Status.QUEUED:
         return order
     if status in (Status.CANCELLED, Status.REFUNDED):
-        (order.mark_cancelled if status == Status.CANCELLED else order.mark_refunded)(actor="test")
+        (order.cancel if status == Status.CANCELLED else order.refund)(actor="test")
         return order
-    order.mark_generating(worker_id="test-worker", lease_seconds=60)
+    order.claim(worker_id="test-worker", lease_seconds=60)
     if pages_done:
         queue.record_progress(order.pk, order.lease_token, pages_done)
         order.refresh_from_db()
     if status == Status.GENERATING:
         return order
     if status == Status.DONE:
-        order.mark_done(pdf_name=f"books/{order.token}.pdf", actor="test-worker")
+        order.finish(pdf_name=f"books/{order.token}.pdf", actor="test-worker")
     elif status == Status.FAILED:
-        order.mark_failed(error="the image model refused page 3", actor="test-worker")
+        order.fail(error="the image model refused page 3", actor="test-worker")
     else:
         raise ValueError(f"order_in cannot reach {status}")
     return order

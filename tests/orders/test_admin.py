@@ -263,8 +263,8 @@ def test_order_page_shows_inputs_history_errors_emails_and_pdf(admin_client):
     claimed = queue.claim_next("worker-1")
     queue.fail(claimed.pk, claimed.lease_token, "image model timed out")
     order.refresh_from_db()
-    order.mark_generating(worker_id="worker-1", lease_seconds=60)
-    order.mark_done(pdf_name="books/zoe.pdf", actor="worker-1")
+    order.claim(worker_id="worker-1", lease_seconds=60)
+    order.finish(pdf_name="books/zoe.pdf", actor="worker-1")
     page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     assert "Pour Zoë" in page and "parent@example.com" in page
     assert "attempt 1 failed, retrying: image model timed out" in page
@@ -396,9 +396,9 @@ def fill_queue(count: int) -> None:
         for index in range(count)
     )
     for index, order in enumerate(orders):
-        order.mark_queued(actor="test")
+        order.queue(actor="test")
         if index % 10 == 0:
-            order.mark_cancelled(actor="test")
+            order.cancel(actor="test")
 
 
 def count_queries(client, url: str) -> int:

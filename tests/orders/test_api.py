@@ -105,7 +105,7 @@ def test_status_of_a_done_order_has_its_download_url(client):
 def test_status_has_exactly_the_spec_fields_in_every_state(client):
     pending = make_order()
     failed = generating_order()
-    failed.mark_failed(error="kaput", actor="test")
+    failed.fail(error="kaput", actor="test")
     for order in (pending, failed):
         assert set(status_of(client, order)) == STATUS_FIELDS
 
@@ -150,7 +150,7 @@ def test_book_pdf_serves_the_done_book(client):
 @pytest.mark.django_db
 def test_book_pdf_keeps_serving_the_old_book_while_it_is_regenerated(client):
     order = done_order(client)
-    order.mark_regenerate(actor="staff")
+    order.regenerate(actor="staff")
     assert status_of(client, order)["download_url"] == f"/orders/{order.token}/book.pdf"
     queue.claim_next("w1")
     response = client.get(status_of(client, order)["download_url"])
@@ -161,8 +161,8 @@ def test_book_pdf_keeps_serving_the_old_book_while_it_is_regenerated(client):
 @pytest.mark.django_db
 def test_book_pdf_keeps_serving_the_old_book_when_its_regeneration_is_cancelled(client):
     order = done_order(client)
-    order.mark_regenerate(actor="staff")
-    order.mark_cancelled(actor="staff")
+    order.regenerate(actor="staff")
+    order.cancel(actor="staff")
     response = client.get(reverse("orders:book_pdf", kwargs={"token": order.token}))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 test book"
@@ -171,8 +171,8 @@ def test_book_pdf_keeps_serving_the_old_book_when_its_regeneration_is_cancelled(
 @pytest.mark.django_db
 def test_book_pdf_of_a_refunded_book_is_404(client):
     order = done_order(client)
-    order.mark_regenerate(actor="staff")
-    order.mark_refunded(actor="stripe")
+    order.regenerate(actor="staff")
+    order.refund(actor="stripe")
     assert status_of(client, order)["download_url"] is None
     assert client.get(reverse("orders:book_pdf", kwargs={"token": order.token})).status_code == 404
 

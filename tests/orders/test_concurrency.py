@@ -57,7 +57,7 @@ print(json.dumps({"claims": claims, "most_seen": most_seen}), flush=True)
 def queued(priority: int) -> Order:
     """Queue an order by its transition alone: this test is about claims, not confirmation emails."""
     order = make_order(priority=priority)
-    order.mark_queued(actor="test")
+    order.queue(actor="test")
     return order
 
 

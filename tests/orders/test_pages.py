@@ -153,9 +153,9 @@ def test_done_order_page_has_the_download_button(client):
 @pytest.mark.parametrize("claimed", [False, True], ids=["queued", "generating"])
 def test_order_page_of_a_book_made_again_still_offers_the_current_pdf(client, claimed):
     order = order_in("done", language="fr")
-    order.mark_regenerate(actor="staff")
+    order.regenerate(actor="staff")
     if claimed:
-        order.mark_generating(worker_id="w1", lease_seconds=60)
+        order.claim(worker_id="w1", lease_seconds=60)
 
     html = get_page(client, order).content.decode()
 

@@ -199,14 +199,14 @@ def test_enqueue_wakes_the_worker_once_the_payment_is_committed(django_capture_o
 
 def test_enqueue_never_revives_a_cancelled_order():
     order = make_order()
-    order.mark_cancelled(actor="staff")
+    order.cancel(actor="staff")
     assert queue.enqueue(order, actor="stripe") is False
     assert Order.objects.get(pk=order.pk).status == Status.CANCELLED
 
 
 def test_enqueue_queues_an_expired_checkout_that_was_paid_after_all():
     order = make_order()
-    order.mark_expired(actor="stripe")
+    order.expire(actor="stripe")
     assert queue.enqueue(order, actor="stripe") is True
     assert Order.objects.get(pk=order.pk).status == Status.QUEUED
 
@@ -300,7 +300,7 @@ def test_a_stale_worker_heartbeat_is_refused_after_recovery():
 def test_a_worker_cannot_write_once_its_order_was_cancelled():
     queued()
     order = queue.claim_next("w1")
-    Order.objects.get(pk=order.pk).mark_cancelled(actor="staff")
+    Order.objects.get(pk=order.pk).cancel(actor="staff")
     assert queue.heartbeat(order.pk, order.lease_token, "w1") is False
     with pytest.raises(LeaseLost):
         queue.finish(order.pk, order.lease_token, "books/x.pdf")

@@ -32,7 +32,7 @@ def test_retry_queues_a_failed_or_cancelled_order_with_fresh_attempts(status, dj
 
 def test_retry_refuses_a_cancelled_order_that_was_never_paid():
     order = make_order()
-    order.mark_cancelled(actor="test")
+    order.cancel(actor="test")
     result = staff.order_retry(order, actor="alice")
     assert not result.done and result.detail == "was never paid: nothing to retry"
     order.refresh_from_db()

@@ -48,7 +48,7 @@ class CancellingGenerator(OfflineGenerator):
     def illustrate_page(self, request, story, page_index, out_path):
         order = Order.objects.get(status=Status.GENERATING)
         if page_index == 0:
-            order.mark_cancelled(actor="staff", note="customer asked")
+            order.cancel(actor="staff", note="customer asked")
         super().illustrate_page(request, story, page_index, out_path)
 
 
@@ -141,7 +141,7 @@ def test_regenerated_book_gets_a_new_file_and_the_old_one_is_deleted():
     tasks.process_next_order()
     order.refresh_from_db()
     old_name = order.pdf.name
-    order.mark_regenerate(actor="staff")
+    order.regenerate(actor="staff")
     tasks.process_next_order()
     order.refresh_from_db()
     assert order.status == Status.DONE
