@@ -262,7 +262,7 @@ class OrderAdmin(admin.ModelAdmin):
         obj.priority = Priority.LOW
         super().save_model(request, obj, form, change)
         # enqueue() wakes the worker on commit, so the worker never looks before the order exists.
-        queue.enqueue(obj, actor=_actor(request), note=f"{obj.kind} order created in the admin", priority=Priority.LOW)
+        queue.order_enqueue(obj, actor=_actor(request), note=f"{obj.kind} order created in the admin", priority=Priority.LOW)
         obj.refresh_from_db()
 
     # Actions: each calls orders/staff.py for every selected order and reports what it did and skipped.

@@ -51,7 +51,7 @@ def outbox_add(order: Order, kind: str, *, dedupe_key: str | None = None) -> Out
         return None
     # Robust: the change is already committed; a failed start is retried by the sweep and must not look like a
     # failure of that change to its caller (the worker would delete the book it just finished).
-    transaction.on_commit(lambda: deliver_soon(email.pk), robust=True)
+    transaction.on_commit(lambda: email_deliver_soon(email.pk), robust=True)
     return email
 
 
@@ -62,7 +62,7 @@ def email_resend_ready(order: Order) -> OutboundEmail:
     return email
 
 
-def deliver_soon(email_id: int) -> None:
+def email_deliver_soon(email_id: int) -> None:
     """Deliver a just-committed outbox row from a short thread, so the request (or the worker) never waits."""
     # Not a daemon: a worker process recycled right after a book, or a web server stopping, waits for the send
     # (bounded by EMAIL_TIMEOUT) instead of cutting it between SMTP's acceptance and our commit.
@@ -71,18 +71,18 @@ def deliver_soon(email_id: int) -> None:
 
 def _deliver_in_thread(email_id: int) -> None:
     try:
-        deliver_due(OutboundEmail.objects.filter(pk=email_id))
+        email_deliver_due(OutboundEmail.objects.filter(pk=email_id))
     except Exception:
         log.exception("email %s: immediate delivery crashed; the periodic sweep will retry", email_id)
     finally:
         connection.close()  # this thread's own connection
 
 
-def deliver_pending(limit: int = 50) -> int:
+def email_deliver_pending(limit: int = 50) -> int:
     """Send up to `limit` due outbox rows, one transaction each; return how many were sent."""
     sent = 0
     for _ in range(limit):
-        outcome = deliver_due(OutboundEmail.objects.all())
+        outcome = email_deliver_due(OutboundEmail.objects.all())
         # Stop at the first failure: the server is probably down for every row, and each try may cost a timeout.
         if not outcome:
             break
@@ -90,7 +90,7 @@ def deliver_pending(limit: int = 50) -> int:
     return sent
 
 
-def deliver_due(emails) -> bool | None:
+def email_deliver_due(emails) -> bool | None:
     """Send the first due, unsent, unlocked row of `emails`; return True if sent, False on error, None if none."""
     with transaction.atomic():
         email = (

@@ -96,7 +96,7 @@ def order_mark_paid(
     """Record the payment and queue the order in one transaction; return False if it was already paid."""
     with transaction.atomic():
         order = order_record_stripe_ids(order, session_id=session_id, payment_intent_id=payment_intent_id)
-        return queue.enqueue(order, actor=actor, note="payment received")
+        return queue.order_enqueue(order, actor=actor, note="payment received")
 
 
 def order_record_stripe_ids(order: Order, *, session_id: str | None, payment_intent_id: str | None) -> Order:

@@ -27,8 +27,14 @@ log = logging.getLogger("hera.queue")
 CLAIM_LOCK_KEY = 0x4E7A_C1A1
 
 
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def worker_id() -> str:
+    """Name this worker process by host and cluster (the django-q2 sentinel): stable across recycled processes."""
+    return f"{cluster_id()}/{os.getpid()}"[:100]
+
+
+def cluster_id() -> str:
+    """Name this worker cluster by host and sentinel: the identity of its heartbeat row."""
+    return f"{socket.gethostname()}:{os.getppid()}"[:100]
 
 
 def wake_worker() -> None:
@@ -38,7 +44,7 @@ def wake_worker() -> None:
     async_task("orders.tasks.process_next_order", task_name="process_next_order", q_options={"group": "queue"})
 
 
-def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = None) -> bool:
+def order_enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = None) -> bool:
     """Queue a new or just-paid order once; return False when it was already past that point."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
@@ -56,10 +62,10 @@ def enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = 
     return True
 
 
-def claim_next(worker_id: str | None = None) -> Order | None:
+def order_claim_next(claimer: str | None = None) -> Order | None:
     """Claim the next ready order under a fresh lease, unless every generation slot is taken."""
-    worker_id = worker_id or default_worker_id()
-    recover_expired_leases()
+    claimer = claimer or worker_id()
+    leases_recover_expired()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -70,10 +76,10 @@ def claim_next(worker_id: str | None = None) -> Order | None:
         order = Order.objects.ready(now).in_claim_order().select_for_update(skip_locked=True).first()
         if order is None:
             return None
-        order.claim(worker_id=worker_id, lease_seconds=settings.HERA_LEASE_SECONDS)
+        order.claim(worker_id=claimer, lease_seconds=settings.HERA_LEASE_SECONDS)
     log.info(
         "order claimed %s by %s attempt %d/%d, %d left in queue",
-        order.reference, worker_id, order.attempts, settings.HERA_MAX_ATTEMPTS, selectors.queue_size(),
+        order.reference, claimer, order.attempts, settings.HERA_MAX_ATTEMPTS, selectors.queue_size(),
     )
     return order
 
@@ -86,23 +92,23 @@ def _fenced(order_id: int, lease_token) -> Order:
     return order
 
 
-def heartbeat(order_id: int, lease_token, worker_id: str | None = None) -> bool:
+def lease_renew(order_id: int, lease_token, heartbeat_id: str | None = None) -> bool:
     """Renew the lease; return False when it was lost and the worker must stop."""
     now = timezone.now()
     renewed = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
         lease_expires_at=now + timedelta(seconds=settings.HERA_LEASE_SECONDS)
     )
-    worker_seen(worker_id or default_worker_id(), order_id if renewed else None)
+    heartbeat_record(heartbeat_id or cluster_id(), order_id if renewed else None)
     return bool(renewed)
 
 
-def worker_seen(worker_id: str, order_id: int | None = None) -> None:
+def heartbeat_record(heartbeat_id: str, order_id: int | None = None) -> None:
     WorkerHeartbeat.objects.update_or_create(
-        worker_id=worker_id[:100], defaults={"seen_at": timezone.now(), "current_order_id": order_id}
+        worker_id=heartbeat_id[:100], defaults={"seen_at": timezone.now(), "current_order_id": order_id}
     )
 
 
-def record_progress(order_id: int, lease_token, pages_done: int) -> None:
+def order_record_progress(order_id: int, lease_token, pages_done: int) -> None:
     """Record that `pages_done` pages are finished; raise LeaseLost if the lease is gone."""
     updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
         pages_done=pages_done, updated_at=timezone.now()
@@ -113,7 +119,7 @@ def record_progress(order_id: int, lease_token, pages_done: int) -> None:
     log.info("order progress #%d page %d/%d", order_id, pages_done, total or 0)
 
 
-def save_story(order_id: int, lease_token, story: dict) -> None:
+def order_save_story(order_id: int, lease_token, story: dict) -> None:
     """Checkpoint the written story so a resumed attempt does not write it again."""
     updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
         story=story, updated_at=timezone.now()
@@ -122,7 +128,7 @@ def save_story(order_id: int, lease_token, story: dict) -> None:
         raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
 
 
-def finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = "worker") -> Order:
+def order_finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = "worker") -> Order:
     """Mark the book done with its PDF, and queue the `ready` email."""
     with transaction.atomic():
         order = _fenced(order_id, lease_token)
@@ -143,7 +149,7 @@ def retry_delay_seconds(attempts: int) -> int:
     return min(base * 2**doublings, max(base, RETRY_MAX_SECONDS))
 
 
-def fail(order_id: int, lease_token, error: str, *, worker_id: str = "worker") -> Order:
+def order_fail(order_id: int, lease_token, error: str, *, worker_id: str = "worker") -> Order:
     """Record a failed attempt: back to the queue with a backoff, or `failed` at the attempt limit."""
     error = error[:2000]
     with transaction.atomic():
@@ -161,7 +167,7 @@ def fail(order_id: int, lease_token, error: str, *, worker_id: str = "worker") -
     return order
 
 
-def recover_expired_leases() -> int:
+def leases_recover_expired() -> int:
     """Put orders whose worker vanished back in their place in the queue; fail them at the attempt limit."""
     recovered = 0
     while True:
@@ -191,7 +197,7 @@ def recover_expired_leases() -> int:
 # takes an order its caller has locked (orders/staff.py), so a staff action locks the row once.
 
 
-def move_to_front(order: Order, *, actor: str) -> None:
+def order_move_to_front(order: Order, *, actor: str) -> None:
     """Give the locked, queued order the first place: the highest queued priority, ahead of everyone at it."""
     top = Order.objects.queued().exclude(pk=order.pk).aggregate(Max("priority"))["priority__max"]
     priority = max(order.priority, top if top is not None else order.priority)
@@ -205,7 +211,7 @@ def move_to_front(order: Order, *, actor: str) -> None:
     log.info("order moved to front %s by %s", order.reference, actor)
 
 
-def set_priority(order: Order, priority: int, *, actor: str) -> None:
+def order_set_priority(order: Order, priority: int, *, actor: str) -> None:
     """Give the locked order `priority`."""
     if priority not in Priority.values:
         raise ValueError(f"Unknown priority {priority!r}.")

@@ -74,7 +74,7 @@ def order_move_to_front(order: Order, *, actor: str) -> StaffResult:
             return refused
         if selectors.position(order) == 1 + Order.objects.generating().count():
             return StaffResult(order, False, "is already first in line")
-        queue.move_to_front(order, actor=actor)
+        queue.order_move_to_front(order, actor=actor)
     return _done(order, "moved to the front of the queue", actor)
 
 
@@ -87,7 +87,7 @@ def order_set_priority(order: Order, priority: int, *, actor: str) -> StaffResul
             return refused
         if order.priority == priority:
             return StaffResult(order, False, f"already has {label} priority")
-        queue.set_priority(order, priority, actor=actor)
+        queue.order_set_priority(order, priority, actor=actor)
     return _done(order, f"set to {label} priority", actor)
 
 

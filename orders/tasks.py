@@ -7,8 +7,6 @@ the claim is the lock, and without a ready order and a free slot the task simply
 
 import hashlib
 import logging
-import os
-import socket
 import threading
 from datetime import timedelta
 
@@ -29,26 +27,17 @@ log = logging.getLogger("hera.worker")
 STALE_HEARTBEATS = timedelta(days=1)
 
 
-def worker_id() -> str:
-    """Name this cluster's worker by host and parent (the django-q2 sentinel), stable across recycled processes."""
-    return f"{socket.gethostname()}:{os.getppid()}/{os.getpid()}"[:100]
-
-
-def cluster_id() -> str:
-    return f"{socket.gethostname()}:{os.getppid()}"[:100]
-
-
 def process_next_order() -> str | None:
     """Claim the next ready order and build its book; return its reference, or None when there was nothing to do."""
-    me = worker_id()
-    order = queue.claim_next(me)
+    me = queue.worker_id()
+    order = queue.order_claim_next(me)
     if order is None:
-        queue.worker_seen(cluster_id())
+        queue.heartbeat_record(queue.cluster_id())
         return None
     try:
         build_order(order, me)
     finally:
-        queue.worker_seen(cluster_id())
+        queue.heartbeat_record(queue.cluster_id())
         if Order.objects.ready().exists():
             queue.wake_worker()
     return order.reference
@@ -56,14 +45,14 @@ def process_next_order() -> str | None:
 
 def queue_tick() -> None:
     """Housekeeping every minute: recover lost leases, say the worker is alive, restart processing, send emails."""
-    recovered = queue.recover_expired_leases()
-    queue.worker_seen(cluster_id())
+    recovered = queue.leases_recover_expired()
+    queue.heartbeat_record(queue.cluster_id())
     WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - STALE_HEARTBEATS).delete()
     live = Order.objects.live_generating().count()
     if Order.objects.ready().exists() and live < settings.HERA_CONCURRENT_GENERATIONS:
         log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
         queue.wake_worker()
-    emails.deliver_pending()
+    emails.email_deliver_pending()
 
 
 def book_request(order: Order) -> BookRequest:
@@ -87,7 +76,7 @@ def work_prefix(order: Order) -> str:
 def build_order(order: Order, me: str) -> None:
     """Build the claimed order's book and mark it done, or record the failure; stop silently if the lease is lost."""
     lease = order.lease_token
-    keeper = LeaseKeeper(order.pk, lease, cluster_id())
+    keeper = LeaseKeeper(order.pk, lease, queue.cluster_id())
     keeper.start()
     old_pdf = order.pdf.name if order.pdf else ""
     new_pdf = ""
@@ -95,11 +84,11 @@ def build_order(order: Order, me: str) -> None:
         story = Story.from_dict(order.story) if order.story else None
 
         def on_story(written: Story) -> None:
-            queue.save_story(order.pk, lease, written.to_dict())
+            queue.order_save_story(order.pk, lease, written.to_dict())
 
         def on_page_done(pages_done: int) -> None:
             keeper.check()
-            queue.record_progress(order.pk, lease, pages_done)
+            queue.order_record_progress(order.pk, lease, pages_done)
 
         result = build_book(
             book_request(order),
@@ -112,7 +101,7 @@ def build_order(order: Order, me: str) -> None:
         )
         new_pdf = result.pdf_name
         keeper.check()
-        queue.finish(order.pk, lease, new_pdf, worker_id=me)
+        queue.order_finish(order.pk, lease, new_pdf, worker_id=me)
     except LeaseLost as exc:
         log.warning("order %s: lease lost, stopping without writing (%s)", order.reference, exc)
         discard(new_pdf)
@@ -121,7 +110,7 @@ def build_order(order: Order, me: str) -> None:
         log.exception("order %s: generation failed", order.reference)
         discard(new_pdf)
         try:
-            queue.fail(order.pk, lease, f"{exc.__class__.__name__}: {exc}", worker_id=me)
+            queue.order_fail(order.pk, lease, f"{exc.__class__.__name__}: {exc}", worker_id=me)
         except LeaseLost:
             log.warning("order %s: lease lost before the failure could be recorded", order.reference)
         return
@@ -158,7 +147,7 @@ class LeaseKeeper(threading.Thread):
         try:
             while not self.stopped.wait(self.interval):
                 try:
-                    if not queue.heartbeat(self.order_id, self.lease_token, self.heartbeat_id):
+                    if not queue.lease_renew(self.order_id, self.lease_token, self.heartbeat_id):
                         log.warning("order #%d: lease lost, the build will stop", self.order_id)
                         self.lost.set()
                         return

@@ -44,7 +44,7 @@ def make_order(**overrides) -> Order:
     fields.update(overrides)
     order = Order.objects.create(**fields)
     if status == "queued":
-        queue.enqueue(order, actor="test")
+        queue.order_enqueue(order, actor="test")
         order.refresh_from_db()
     elif status is not None:
         raise ValueError("make_order only creates pending_payment or queued orders; use the transitions for more.")
@@ -66,7 +66,7 @@ def order_in(status: str, *, pages_done: int = 0, **overrides) -> Order:
         return order
     order.claim(worker_id="test-worker", lease_seconds=60)
     if pages_done:
-        queue.record_progress(order.pk, order.lease_token, pages_done)
+        queue.order_record_progress(order.pk, order.lease_token, pages_done)
         order.refresh_from_db()
     if status == Status.GENERATING:
         return order

@@ -27,12 +27,12 @@ def log_in_as_staff(page, live_server) -> None:
 def fill_queue() -> list:
     """One book being generated, then five waiting: paid ones first, then a free and a test order."""
     make_order(status="queued", child_name="Balthazar", page_count=8)
-    generating = queue.claim_next("web-1:4242")
-    queue.record_progress(generating.pk, generating.lease_token, 3)
+    generating = queue.order_claim_next("web-1:4242")
+    queue.order_record_progress(generating.pk, generating.lease_token, 3)
     waiting = [make_order(status="queued", child_name=name) for name in ("Zoë", "Amaury", "Inès")]
     waiting.append(make_order(status="queued", child_name="Noor", kind=Kind.FREE, priority=Priority.LOW))
     waiting.append(make_order(status="queued", child_name="Tom", kind=Kind.TEST, priority=Priority.LOW))
-    queue.worker_seen("web-1:4242", generating.pk)
+    queue.heartbeat_record("web-1:4242", generating.pk)
     return waiting
 
 
@@ -99,8 +99,8 @@ def test_live_queue_is_reached_from_the_admin_index_and_the_order_list(live_serv
 
 def test_order_page_shows_inputs_history_and_emails(live_server, open_page, artifacts_dir):
     order = make_order(status="queued", child_name="Zoë", dedication="Pour Zoë, qui aime les étoiles")
-    claimed = queue.claim_next("web-1:4242")
-    queue.fail(claimed.pk, claimed.lease_token, "image model timed out on page 3")
+    claimed = queue.order_claim_next("web-1:4242")
+    queue.order_fail(claimed.pk, claimed.lease_token, "image model timed out on page 3")
     page = open_page(locale="en-GB")
     log_in_as_staff(page, live_server)
     page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/change/")

@@ -29,7 +29,7 @@ def write_small_pdf(order: Order) -> str:
 
 def generating_order_ahead() -> Order:
     ahead = make_order(status="queued", child_name="Balthazar", email="ahead@example.com")
-    claimed = queue.claim_next("browser-test-ahead")
+    claimed = queue.order_claim_next("browser-test-ahead")
     assert claimed.pk == ahead.pk
     return claimed
 
@@ -59,17 +59,17 @@ def test_customer_orders_pays_offline_and_watches_the_book_arrive_without_reload
     expect(page.locator('[data-panel="queued"]')).to_be_visible()
     expect(position).to_have_text("2")
 
-    queue.finish(ahead.pk, ahead.lease_token, "books/ahead.pdf")
+    queue.order_finish(ahead.pk, ahead.lease_token, "books/ahead.pdf")
     expect(position).to_have_text("1")
 
-    mine = queue.claim_next("browser-test")
+    mine = queue.order_claim_next("browser-test")
     assert mine.pk == order.pk
-    queue.record_progress(mine.pk, mine.lease_token, 2)
+    queue.order_record_progress(mine.pk, mine.lease_token, 2)
     expect(page.locator('[data-panel="generating"]')).to_be_visible()
     expect(page.locator('[data-panel="generating"] [data-field="pages-done"]')).to_have_text("2")
     expect(page.locator("progress#book-progress")).to_have_js_property("value", 2)
 
-    queue.finish(mine.pk, mine.lease_token, write_small_pdf(mine))
+    queue.order_finish(mine.pk, mine.lease_token, write_small_pdf(mine))
     download = page.get_by_role("link", name="Download the book (PDF)")
     expect(download).to_be_visible()
 
@@ -105,9 +105,9 @@ def test_order_page_screenshots(live_server, open_page, artifacts_dir, language,
     expect(page.locator('[data-panel="queued"] [data-field="position"]')).to_have_text("2")
     page.screenshot(path=artifacts_dir / f"order-{language}-{viewport}.png", full_page=True)
 
-    queue.finish(ahead.pk, ahead.lease_token, "books/ahead.pdf")
-    mine = queue.claim_next("browser-test")
-    queue.record_progress(mine.pk, mine.lease_token, 5)
+    queue.order_finish(ahead.pk, ahead.lease_token, "books/ahead.pdf")
+    mine = queue.order_claim_next("browser-test")
+    queue.order_record_progress(mine.pk, mine.lease_token, 5)
     page.reload()
     expect(page.locator("progress#book-progress")).to_be_visible()
     page.screenshot(path=artifacts_dir / f"order-generating-{language}-{viewport}.png", full_page=True)

@@ -260,8 +260,8 @@ def test_list_searches_by(admin_client, field):
 
 def test_order_page_shows_inputs_history_errors_emails_and_pdf(admin_client):
     order = make_order(status="queued", dedication="Pour Zoë")
-    claimed = queue.claim_next("worker-1")
-    queue.fail(claimed.pk, claimed.lease_token, "image model timed out")
+    claimed = queue.order_claim_next("worker-1")
+    queue.order_fail(claimed.pk, claimed.lease_token, "image model timed out")
     order.refresh_from_db()
     order.claim(worker_id="worker-1", lease_seconds=60)
     order.finish(pdf_name="books/zoe.pdf", actor="worker-1")
@@ -294,7 +294,7 @@ def test_view_only_user_sees_the_order_history(client):
 
 def test_queue_page_lists_generating_then_waiting_in_claim_order(admin_client):
     generating = order_in(Status.GENERATING)
-    queue.record_progress(generating.pk, generating.lease_token, 2)
+    queue.order_record_progress(generating.pk, generating.lease_token, 2)
     low = make_order(status="queued", kind=Kind.TEST, priority=Priority.LOW)
     high = make_order(status="queued")
     response = admin_client.get(QUEUE_PAGE)
@@ -317,7 +317,7 @@ def test_queue_page_rows_are_plain_values_linking_to_each_order_page(admin_clien
 def test_queue_page_shows_heartbeat_and_todays_figures(admin_client):
     done = order_in(Status.DONE)
     order_in(Status.FAILED)
-    queue.worker_seen("host:42", done.pk)
+    queue.heartbeat_record("host:42", done.pk)
     response = admin_client.get(QUEUE_PAGE)
     today = response.context["today"]
     assert (today["done"], today["failed"]) == (1, 1)
@@ -432,7 +432,7 @@ def test_page_issues_the_same_bounded_number_of_queries_for_50_and_500_orders(ad
 )
 def test_admin_page_renders(admin_client, name):
     order = order_in(Status.DONE)
-    queue.worker_seen("host:1", order.pk)
+    queue.heartbeat_record("host:1", order.pk)
     assert admin_client.get(reverse(name)).status_code == 200
 
 
@@ -445,8 +445,8 @@ def test_system_records_are_read_only(admin_client):
 
 def test_queue_page_shows_a_retry_backoff_and_an_expired_lease(admin_client):
     make_order(status="queued")
-    claimed = queue.claim_next("worker-1")
-    queue.fail(claimed.pk, claimed.lease_token, "image model timed out")  # back in the queue, after a backoff
+    claimed = queue.order_claim_next("worker-1")
+    queue.order_fail(claimed.pk, claimed.lease_token, "image model timed out")  # back in the queue, after a backoff
     stuck = order_in(Status.GENERATING)
     Order.objects.filter(pk=stuck.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     page = admin_client.get(QUEUE_PAGE).content.decode()

@@ -24,13 +24,13 @@ def status_of(client, order: Order) -> dict:
 
 def generating_order(page_count: int = 8) -> Order:
     make_order(status="queued", page_count=page_count)
-    return queue.claim_next("w1")
+    return queue.order_claim_next("w1")
 
 
 def done_order(client) -> Order:
     order = generating_order(page_count=4)
     name = default_storage.save("books/test-book.pdf", ContentFile(b"%PDF-1.4 test book"))
-    return queue.finish(order.pk, order.lease_token, name)
+    return queue.order_finish(order.pk, order.lease_token, name)
 
 
 # status.json
@@ -77,7 +77,7 @@ def test_status_eta_follows_the_number_of_concurrent_generations(client, setting
 @pytest.mark.django_db
 def test_status_of_a_generating_order_has_its_pages(client):
     order = generating_order(page_count=8)
-    queue.record_progress(order.pk, order.lease_token, 3)
+    queue.order_record_progress(order.pk, order.lease_token, 3)
     assert status_of(client, order) == {
         "status": "generating",
         "position": 1,
@@ -152,7 +152,7 @@ def test_book_pdf_keeps_serving_the_old_book_while_it_is_regenerated(client):
     order = done_order(client)
     order.regenerate(actor="staff")
     assert status_of(client, order)["download_url"] == f"/orders/{order.token}/book.pdf"
-    queue.claim_next("w1")
+    queue.order_claim_next("w1")
     response = client.get(status_of(client, order)["download_url"])
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 test book"
@@ -219,7 +219,7 @@ def test_healthz_without_any_worker(client):
 @pytest.mark.django_db
 def test_healthz_reports_the_latest_worker_heartbeat(client):
     WorkerHeartbeat.objects.create(worker_id="old:1", seen_at=timezone.now() - timedelta(hours=1))
-    queue.worker_seen("host:42")
+    queue.heartbeat_record("host:42")
     body = client.get("/healthz").json()
     assert body["database"] == "ok"
     assert body["worker"]["id"] == "host:42"

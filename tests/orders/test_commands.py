@@ -50,8 +50,8 @@ def test_create_test_order_on_embedded_sqlite_prints_the_status_url_last(embedde
 
 CLAIM_TWICE = """
 from orders import queue, selectors
-first = queue.claim_next("w1")
-print(first.status, first.attempts, selectors.position(first), queue.claim_next("w2"))
+first = queue.order_claim_next("w1")
+print(first.status, first.attempts, selectors.position(first), queue.order_claim_next("w2"))
 """
 
 

@@ -31,7 +31,7 @@ django.setup()
 from django.conf import settings
 from orders import emails, queue
 # The ready emails stay in the outbox for the sweep: a delivery thread per book would open 200 more connections.
-emails.deliver_soon = lambda email_id: None
+emails.email_deliver_soon = lambda email_id: None
 from orders.models import Order
 
 worker, hold = sys.argv[1], float(sys.argv[2])
@@ -40,7 +40,7 @@ print("ready", flush=True)
 sys.stdin.readline()
 claims, most_seen = [], 0
 while True:
-    order = queue.claim_next(worker)
+    order = queue.order_claim_next(worker)
     if order is None:
         if not Order.objects.queued().exists():
             break
@@ -48,7 +48,7 @@ while True:
         continue
     most_seen = max(most_seen, Order.objects.live_generating().count())
     time.sleep(hold)
-    queue.finish(order.pk, order.lease_token, f"books/{order.pk}.pdf", worker_id=worker)
+    queue.order_finish(order.pk, order.lease_token, f"books/{order.pk}.pdf", worker_id=worker)
     claims.append(order.pk)
 print(json.dumps({"claims": claims, "most_seen": most_seen}), flush=True)
 """
@@ -173,7 +173,7 @@ def test_claim_next_skips_a_row_locked_elsewhere_instead_of_waiting(transactiona
                 cursor.execute("SET lock_timeout = '3s'")
 
             started = time.monotonic()
-            claimed = queue.claim_next("w1")
+            claimed = queue.order_claim_next("w1")
             waited = time.monotonic() - started
         finally:
             with connection.cursor() as cursor:
@@ -182,4 +182,4 @@ def test_claim_next_skips_a_row_locked_elsewhere_instead_of_waiting(transactiona
         assert waited < 1
         other.rollback()
 
-    assert queue.claim_next("w2").pk == first.pk
+    assert queue.order_claim_next("w2").pk == first.pk

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from orders import queue
-from orders.emails import deliver_pending, email_message, email_resend_ready, outbox_add
+from orders.emails import email_deliver_pending, email_message, email_resend_ready, outbox_add
 from orders.models import EmailKind, Order, OutboundEmail, Status
 from orders.payments import order_mark_paid
 from tests.conftest import make_order
@@ -43,7 +43,7 @@ def queued_email(**order_fields) -> OutboundEmail:
 
 
 def sent_message(email: OutboundEmail):
-    deliver_pending()
+    email_deliver_pending()
     (message,) = [m for m in mail.outbox if m.extra_headers["Message-ID"] == email.message_id]
     return message
 
@@ -74,7 +74,7 @@ def test_queued_email_position_is_the_one_at_sending_time(settings):
     first = make_order(status="queued")
     email = queued_email(language="en")
     OutboundEmail.objects.filter(order=first).update(sent_at=timezone.now())
-    queue.claim_next("worker-1")  # the first order is now generating: ours is second
+    queue.order_claim_next("worker-1")  # the first order is now generating: ours is second
     assert "number 2 in line, ready in about 10 minutes" in sent_message(email).body
 
 
@@ -157,8 +157,8 @@ def test_outbox_holds_one_email_per_order_and_kind():
 def test_deliver_pending_sends_each_email_once():
     queued_email()
     queued_email()
-    assert deliver_pending() == 2
-    assert deliver_pending() == 0
+    assert email_deliver_pending() == 2
+    assert email_deliver_pending() == 0
     assert len(mail.outbox) == 2
     assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
 
@@ -167,9 +167,9 @@ def test_deliver_pending_sends_each_email_once():
 def test_resend_ready_sends_a_new_message_with_its_own_message_id():
     order = make_order()
     first = outbox_add(order, EmailKind.READY)
-    deliver_pending()
+    email_deliver_pending()
     again = email_resend_ready(order)
-    assert deliver_pending() == 1
+    assert email_deliver_pending() == 1
     assert again.message_id != first.message_id
     assert [m.extra_headers["X-Hera-Email"] for m in mail.outbox] == ["ready", "ready"]
 
@@ -177,7 +177,7 @@ def test_resend_ready_sends_a_new_message_with_its_own_message_id():
 @pytest.mark.django_db
 def test_email_stays_pending_with_the_error_while_smtp_is_down(smtp_settings):
     email = queued_email()
-    assert deliver_pending() == 0
+    assert email_deliver_pending() == 0
     email.refresh_from_db()
     assert email.sent_at is None
     assert email.attempts == 1
@@ -188,9 +188,9 @@ def test_email_stays_pending_with_the_error_while_smtp_is_down(smtp_settings):
 @pytest.mark.django_db
 def test_failed_email_is_not_retried_before_its_backoff(smtp_settings):
     email = queued_email()
-    deliver_pending()
+    email_deliver_pending()
     smtp_settings.start()
-    assert deliver_pending() == 0
+    assert email_deliver_pending() == 0
     email.refresh_from_db()
     assert (email.attempts, email.sent_at) == (1, None)
 
@@ -198,11 +198,11 @@ def test_failed_email_is_not_retried_before_its_backoff(smtp_settings):
 @pytest.mark.django_db
 def test_email_is_delivered_once_after_smtp_comes_back(smtp_settings):
     email = queued_email(language="fr")
-    deliver_pending()
+    email_deliver_pending()
     smtp_settings.start()
     OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert deliver_pending() == 1
-    assert deliver_pending() == 0
+    assert email_deliver_pending() == 1
+    assert email_deliver_pending() == 0
     (received,) = smtp_settings.wait_for(1)
     assert received["X-Hera-Email"] == "queued"
     assert received["Message-ID"] == email.message_id
@@ -232,11 +232,11 @@ def test_a_row_locked_by_another_sender_is_skipped():
     other = threading.Thread(target=other_sender_holding_the_row)
     other.start()
     assert locked.wait(timeout=5)
-    sent_while_locked = deliver_pending()
+    sent_while_locked = email_deliver_pending()
     release.set()
     other.join(timeout=5)
     assert sent_while_locked == 0
-    assert deliver_pending() == 1
+    assert email_deliver_pending() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -158,5 +158,5 @@ def test_a_paid_customer_order_goes_ahead_of_the_test_orders_queued_before_it():
     order_mark_paid(paid, actor="stripe")
     paid.refresh_from_db()
     assert (paid.kind, paid.priority) == (Kind.PAID, Priority.HIGH)
-    assert queue.claim_next("w").pk == paid.pk
+    assert queue.order_claim_next("w").pk == paid.pk
     assert selectors.position(earlier_test_order) == 2

@@ -30,9 +30,9 @@ def expire_lease(order: Order) -> None:
 def claimed_ids(count: int) -> list[int]:
     ids = []
     for _ in range(count):
-        order = queue.claim_next("w")
+        order = queue.order_claim_next("w")
         ids.append(order.pk)
-        queue.finish(order.pk, order.lease_token, "books/x.pdf")
+        queue.order_finish(order.pk, order.lease_token, "books/x.pdf")
     return ids
 
 
@@ -63,13 +63,13 @@ def test_claim_takes_priority_first_then_time_queued_then_id():
 
 def test_claim_next_on_an_empty_queue_returns_none():
     make_order()  # pending payment: not in the queue
-    assert queue.claim_next("w") is None
+    assert queue.order_claim_next("w") is None
 
 
 def test_claim_sets_a_fresh_lease(settings):
     settings.HERA_LEASE_SECONDS = 90
     order = queued()
-    claimed = queue.claim_next("host:7")
+    claimed = queue.order_claim_next("host:7")
     assert claimed.pk == order.pk
     assert claimed.status == Status.GENERATING
     assert claimed.worker_id == "host:7"
@@ -81,82 +81,82 @@ def test_claim_sets_a_fresh_lease(settings):
 def test_claim_next_refuses_while_every_slot_is_taken(settings):
     settings.HERA_CONCURRENT_GENERATIONS = 1
     queued(), queued()
-    assert queue.claim_next("w1") is not None
-    assert queue.claim_next("w2") is None
+    assert queue.order_claim_next("w1") is not None
+    assert queue.order_claim_next("w2") is None
     assert Order.objects.generating().count() == 1
 
 
 def test_claim_next_fills_the_slots_up_to_the_limit(settings):
     settings.HERA_CONCURRENT_GENERATIONS = 2
     queued(), queued(), queued()
-    assert queue.claim_next("w1") is not None
-    assert queue.claim_next("w2") is not None
-    assert queue.claim_next("w3") is None
+    assert queue.order_claim_next("w1") is not None
+    assert queue.order_claim_next("w2") is not None
+    assert queue.order_claim_next("w3") is None
     assert Order.objects.generating().count() == 2
 
 
 def test_a_finished_book_frees_its_slot(settings):
     settings.HERA_CONCURRENT_GENERATIONS = 1
     queued(), queued()
-    first = queue.claim_next("w1")
-    queue.finish(first.pk, first.lease_token, "books/1.pdf")
-    assert queue.claim_next("w1") is not None
+    first = queue.order_claim_next("w1")
+    queue.order_finish(first.pk, first.lease_token, "books/1.pdf")
+    assert queue.order_claim_next("w1") is not None
 
 
 def test_an_expired_lease_frees_its_slot(settings):
     settings.HERA_CONCURRENT_GENERATIONS = 1
     queued(minute=0), queued(minute=1)
-    first = queue.claim_next("w1")
+    first = queue.order_claim_next("w1")
     expire_lease(first)
     # The recovered order keeps its place, so it is claimed again.
-    assert queue.claim_next("w2").pk == first.pk
+    assert queue.order_claim_next("w2").pk == first.pk
 
 
 def test_claim_skips_an_order_waiting_out_its_backoff():
     waiting = queued(minute=0)
     later = queued(minute=1)
     Order.objects.filter(pk=waiting.pk).update(not_before=timezone.now() + timedelta(minutes=1))
-    assert queue.claim_next("w").pk == later.pk
+    assert queue.order_claim_next("w").pk == later.pk
 
 
 def test_move_to_front_changes_everyone_position():
     generating = queued(Priority.HIGH, minute=0)
-    queue.claim_next("w")
+    queue.order_claim_next("w")
     high_a = queued(Priority.HIGH, minute=1)
     high_b = queued(Priority.HIGH, minute=2)
     low_a = queued(Priority.LOW, minute=3)
     low_b = queued(Priority.LOW, minute=4)
 
-    queue.move_to_front(low_b, actor="staff")
+    queue.order_move_to_front(low_b, actor="staff")
 
     expected = {generating: 1, low_b: 2, high_a: 3, high_b: 4, low_a: 5}
     everyone = selectors.positions()
     for order, place in expected.items():
         assert selectors.position(Order.objects.get(pk=order.pk)) == place
         assert everyone[order.pk] == place
-    queue.finish(generating.pk, Order.objects.get(pk=generating.pk).lease_token, "books/x.pdf")
-    assert queue.claim_next("w").pk == low_b.pk
+    queue.order_finish(generating.pk, Order.objects.get(pk=generating.pk).lease_token, "books/x.pdf")
+    assert queue.order_claim_next("w").pk == low_b.pk
 
 
 def test_move_to_front_among_equals_goes_ahead_of_the_earliest():
     first = queued(Priority.LOW, minute=0)
     second = queued(Priority.LOW, minute=0)
     third = queued(Priority.LOW, minute=5)
-    queue.move_to_front(third, actor="staff")
+    queue.order_move_to_front(third, actor="staff")
     assert [selectors.position(Order.objects.get(pk=o.pk)) for o in (third, first, second)] == [1, 2, 3]
 
 
 def test_move_to_front_of_the_first_order_keeps_it_first():
     first = queued(Priority.HIGH, minute=0)
     second = queued(Priority.LOW, minute=1)
-    queue.move_to_front(first, actor="staff")
+    queue.order_move_to_front(first, actor="staff")
     assert selectors.position(Order.objects.get(pk=first.pk)) == 1
     assert selectors.position(Order.objects.get(pk=second.pk)) == 2
 
 
 def test_move_to_front_is_recorded_in_the_order_history():
     order = queued()
-    queue.move_to_front(order, actor="staff:ada")
+    queue.order_move_to_front(order, actor="staff:ada")
     event = order.events.last()
     assert (event.from_status, event.to_status, event.actor) == (Status.QUEUED, Status.QUEUED, "staff:ada")
     assert event.note == "moved to the front of the queue"
@@ -165,12 +165,12 @@ def test_move_to_front_is_recorded_in_the_order_history():
 def test_set_priority_reorders_the_queue():
     high = queued(Priority.HIGH, minute=0)
     low = queued(Priority.LOW, minute=1)
-    queue.set_priority(low, Priority.HIGH, actor="staff")
-    queue.set_priority(high, Priority.LOW, actor="staff")
+    queue.order_set_priority(low, Priority.HIGH, actor="staff")
+    queue.order_set_priority(high, Priority.LOW, actor="staff")
     assert selectors.position(Order.objects.get(pk=low.pk)) == 1
     assert selectors.position(Order.objects.get(pk=high.pk)) == 2
     with pytest.raises(ValueError):
-        queue.set_priority(low, 99, actor="staff")
+        queue.order_set_priority(low, 99, actor="staff")
 
 
 # Enqueue
@@ -178,9 +178,9 @@ def test_set_priority_reorders_the_queue():
 
 def test_enqueue_is_idempotent():
     order = make_order()
-    assert queue.enqueue(order, actor="stripe") is True
+    assert queue.order_enqueue(order, actor="stripe") is True
     queued_at = Order.objects.get(pk=order.pk).queued_at
-    assert queue.enqueue(order, actor="stripe") is False
+    assert queue.order_enqueue(order, actor="stripe") is False
 
     order.refresh_from_db()
     assert order.status == Status.QUEUED
@@ -193,21 +193,21 @@ def test_enqueue_is_idempotent():
 def test_enqueue_wakes_the_worker_once_the_payment_is_committed(django_capture_on_commit_callbacks):
     order = make_order()
     with django_capture_on_commit_callbacks() as callbacks:
-        queue.enqueue(order, actor="stripe")
+        queue.order_enqueue(order, actor="stripe")
     assert [c for c in callbacks if c is queue.wake_worker] == [queue.wake_worker]
 
 
 def test_enqueue_never_revives_a_cancelled_order():
     order = make_order()
     order.cancel(actor="staff")
-    assert queue.enqueue(order, actor="stripe") is False
+    assert queue.order_enqueue(order, actor="stripe") is False
     assert Order.objects.get(pk=order.pk).status == Status.CANCELLED
 
 
 def test_enqueue_queues_an_expired_checkout_that_was_paid_after_all():
     order = make_order()
     order.expire(actor="stripe")
-    assert queue.enqueue(order, actor="stripe") is True
+    assert queue.order_enqueue(order, actor="stripe") is True
     assert Order.objects.get(pk=order.pk).status == Status.QUEUED
 
 
@@ -217,19 +217,26 @@ def test_enqueue_queues_an_expired_checkout_that_was_paid_after_all():
 def test_heartbeat_renews_the_lease(settings):
     settings.HERA_LEASE_SECONDS = 60
     queued()
-    order = queue.claim_next("w1")
+    order = queue.order_claim_next("w1")
     Order.objects.filter(pk=order.pk).update(lease_expires_at=timezone.now() + timedelta(seconds=5))
 
-    assert queue.heartbeat(order.pk, order.lease_token, "w1") is True
+    assert queue.lease_renew(order.pk, order.lease_token, "w1") is True
 
     remaining = Order.objects.get(pk=order.pk).lease_expires_at - timezone.now()
     assert timedelta(seconds=59) < remaining <= timedelta(seconds=60)
 
 
+def test_a_claim_without_a_name_is_made_by_this_worker_process_of_its_cluster():
+    queued()
+    order = queue.order_claim_next()
+    assert order.worker_id == queue.worker_id()
+    assert order.worker_id.startswith(f"{queue.cluster_id()}/")
+
+
 def test_heartbeat_records_the_worker_sign_of_life():
     queued()
-    order = queue.claim_next("w1")
-    queue.heartbeat(order.pk, order.lease_token, "w1")
+    order = queue.order_claim_next("w1")
+    queue.lease_renew(order.pk, order.lease_token, "w1")
     beat = WorkerHeartbeat.objects.get(worker_id="w1")
     assert beat.current_order_id == order.pk
     assert timezone.now() - beat.seen_at < timedelta(seconds=5)
@@ -237,27 +244,27 @@ def test_heartbeat_records_the_worker_sign_of_life():
 
 def test_heartbeat_with_a_wrong_token_does_not_renew():
     queued()
-    order = queue.claim_next("w1")
+    order = queue.order_claim_next("w1")
     expires = Order.objects.get(pk=order.pk).lease_expires_at
-    assert queue.heartbeat(order.pk, uuid.uuid4(), "intruder") is False
+    assert queue.lease_renew(order.pk, uuid.uuid4(), "intruder") is False
     assert Order.objects.get(pk=order.pk).lease_expires_at == expires
     assert WorkerHeartbeat.objects.get(worker_id="intruder").current_order_id is None
 
 
 STALE_WRITES = {
-    "finish": lambda o: queue.finish(o.pk, o.lease_token, "books/stale.pdf", worker_id="stale"),
-    "fail": lambda o: queue.fail(o.pk, o.lease_token, "stale error", worker_id="stale"),
-    "record_progress": lambda o: queue.record_progress(o.pk, o.lease_token, 3),
-    "save_story": lambda o: queue.save_story(o.pk, o.lease_token, {"title": "stale"}),
+    "finish": lambda o: queue.order_finish(o.pk, o.lease_token, "books/stale.pdf", worker_id="stale"),
+    "fail": lambda o: queue.order_fail(o.pk, o.lease_token, "stale error", worker_id="stale"),
+    "record_progress": lambda o: queue.order_record_progress(o.pk, o.lease_token, 3),
+    "save_story": lambda o: queue.order_save_story(o.pk, o.lease_token, {"title": "stale"}),
 }
 
 
 @pytest.mark.parametrize("write", STALE_WRITES.values(), ids=STALE_WRITES.keys())
 def test_a_stale_worker_cannot_write_after_its_lease_was_recovered(write):
     queued()
-    stale = queue.claim_next("stale")
+    stale = queue.order_claim_next("stale")
     expire_lease(stale)
-    assert queue.recover_expired_leases() == 1
+    assert queue.leases_recover_expired() == 1
 
     with pytest.raises(LeaseLost):
         write(stale)
@@ -271,9 +278,9 @@ def test_a_stale_worker_cannot_write_after_its_lease_was_recovered(write):
 @pytest.mark.parametrize("write", STALE_WRITES.values(), ids=STALE_WRITES.keys())
 def test_a_stale_worker_cannot_touch_the_order_its_successor_holds(write):
     queued()
-    stale = queue.claim_next("stale")
+    stale = queue.order_claim_next("stale")
     expire_lease(stale)
-    successor = queue.claim_next("successor")
+    successor = queue.order_claim_next("successor")
     assert successor.pk == stale.pk and successor.lease_token != stale.lease_token
 
     with pytest.raises(LeaseLost):
@@ -283,42 +290,42 @@ def test_a_stale_worker_cannot_touch_the_order_its_successor_holds(write):
     assert (order.status, order.lease_token, order.worker_id) == (Status.GENERATING, successor.lease_token, "successor")
     assert (order.pages_done, order.story, order.pdf.name) == (0, None, "")
     assert order.last_error != "stale error"
-    queue.finish(successor.pk, successor.lease_token, "books/ok.pdf", worker_id="successor")
+    queue.order_finish(successor.pk, successor.lease_token, "books/ok.pdf", worker_id="successor")
     assert Order.objects.get(pk=stale.pk).status == Status.DONE
 
 
 def test_a_stale_worker_heartbeat_is_refused_after_recovery():
     queued()
-    stale = queue.claim_next("stale")
+    stale = queue.order_claim_next("stale")
     expire_lease(stale)
-    queue.recover_expired_leases()
-    assert queue.heartbeat(stale.pk, stale.lease_token, "stale") is False
+    queue.leases_recover_expired()
+    assert queue.lease_renew(stale.pk, stale.lease_token, "stale") is False
     order = Order.objects.get(pk=stale.pk)
     assert (order.status, order.lease_expires_at) == (Status.QUEUED, None)
 
 
 def test_a_worker_cannot_write_once_its_order_was_cancelled():
     queued()
-    order = queue.claim_next("w1")
+    order = queue.order_claim_next("w1")
     Order.objects.get(pk=order.pk).cancel(actor="staff")
-    assert queue.heartbeat(order.pk, order.lease_token, "w1") is False
+    assert queue.lease_renew(order.pk, order.lease_token, "w1") is False
     with pytest.raises(LeaseLost):
-        queue.finish(order.pk, order.lease_token, "books/x.pdf")
+        queue.order_finish(order.pk, order.lease_token, "books/x.pdf")
 
 
 def test_progress_and_story_are_saved_under_a_held_lease():
     queued()
-    order = queue.claim_next("w1")
-    queue.save_story(order.pk, order.lease_token, {"title": "Zoë dans l'espace"})
-    queue.record_progress(order.pk, order.lease_token, 2)
+    order = queue.order_claim_next("w1")
+    queue.order_save_story(order.pk, order.lease_token, {"title": "Zoë dans l'espace"})
+    queue.order_record_progress(order.pk, order.lease_token, 2)
     stored = Order.objects.get(pk=order.pk)
     assert (stored.pages_done, stored.story) == (2, {"title": "Zoë dans l'espace"})
 
 
 def test_finish_marks_done_with_the_pdf_and_queues_the_ready_email():
     queued()
-    order = queue.claim_next("w1")
-    done = queue.finish(order.pk, order.lease_token, "books/zoe.pdf", worker_id="w1")
+    order = queue.order_claim_next("w1")
+    done = queue.order_finish(order.pk, order.lease_token, "books/zoe.pdf", worker_id="w1")
     assert (done.status, done.pdf.name, done.pages_done) == (Status.DONE, "books/zoe.pdf", done.pages_total)
     assert done.lease_token is None
     assert OutboundEmail.objects.filter(order=done, kind=EmailKind.READY).count() == 1
@@ -331,11 +338,11 @@ def test_recovery_keeps_the_order_place_in_line():
     first = queued(Priority.NORMAL, minute=0)
     second = queued(Priority.NORMAL, minute=1)
     queued(Priority.LOW, minute=-5)
-    claimed = queue.claim_next("w1")
+    claimed = queue.order_claim_next("w1")
     assert claimed.pk == first.pk
     expire_lease(claimed)
 
-    assert queue.recover_expired_leases() == 1
+    assert queue.leases_recover_expired() == 1
 
     recovered = Order.objects.get(pk=first.pk)
     assert recovered.status == Status.QUEUED
@@ -343,14 +350,14 @@ def test_recovery_keeps_the_order_place_in_line():
     assert recovered.lease_token is None
     assert selectors.position(recovered) == 1
     assert selectors.position(Order.objects.get(pk=second.pk)) == 2
-    assert queue.claim_next("w2").pk == first.pk
+    assert queue.order_claim_next("w2").pk == first.pk
 
 
 def test_recovery_records_who_lost_the_lease():
     queued()
-    claimed = queue.claim_next("host:99")
+    claimed = queue.order_claim_next("host:99")
     expire_lease(claimed)
-    queue.recover_expired_leases()
+    queue.leases_recover_expired()
     event = claimed.events.last()
     assert (event.from_status, event.to_status, event.actor) == (Status.GENERATING, Status.QUEUED, "recovery")
     assert "host:99" in event.note
@@ -359,19 +366,19 @@ def test_recovery_records_who_lost_the_lease():
 
 def test_recovery_leaves_live_leases_alone():
     queued()
-    claimed = queue.claim_next("w1")
-    assert queue.recover_expired_leases() == 0
+    claimed = queue.order_claim_next("w1")
+    assert queue.leases_recover_expired() == 0
     assert Order.objects.get(pk=claimed.pk).lease_token == claimed.lease_token
 
 
 def test_recovery_resumes_from_the_last_finished_page():
     queued()
-    claimed = queue.claim_next("w1")
-    queue.save_story(claimed.pk, claimed.lease_token, {"title": "t"})
-    queue.record_progress(claimed.pk, claimed.lease_token, 3)
+    claimed = queue.order_claim_next("w1")
+    queue.order_save_story(claimed.pk, claimed.lease_token, {"title": "t"})
+    queue.order_record_progress(claimed.pk, claimed.lease_token, 3)
     expire_lease(claimed)
-    queue.recover_expired_leases()
-    again = queue.claim_next("w2")
+    queue.leases_recover_expired()
+    again = queue.order_claim_next("w2")
     assert (again.pages_done, again.story, again.attempts) == (3, {"title": "t"}, 2)
 
 
@@ -379,15 +386,15 @@ def test_each_claim_counts_an_attempt_and_the_limit_leads_to_failed(settings):
     settings.HERA_MAX_ATTEMPTS = 3
     order = queued()
     for attempt in (1, 2, 3):
-        claimed = queue.claim_next(f"w{attempt}")
+        claimed = queue.order_claim_next(f"w{attempt}")
         assert (claimed.pk, claimed.attempts) == (order.pk, attempt)
         expire_lease(claimed)
-        queue.recover_expired_leases()
+        queue.leases_recover_expired()
 
     order.refresh_from_db()
     assert order.status == Status.FAILED
     assert order.attempts == 3
-    assert queue.claim_next("w4") is None
+    assert queue.order_claim_next("w4") is None
     assert OutboundEmail.objects.filter(order=order, kind=EmailKind.FAILED).count() == 1
     assert list(order.events.values_list("to_status", flat=True)) == [
         "queued", "generating", "queued", "generating", "queued", "generating", "failed",
@@ -399,9 +406,9 @@ def test_fail_below_the_limit_requeues_in_place_with_a_backoff(settings):
     settings.HERA_RETRY_BACKOFF_SECONDS = 30
     order = queued(minute=0)
     queued(minute=1)
-    claimed = queue.claim_next("w1")
+    claimed = queue.order_claim_next("w1")
 
-    retried = queue.fail(claimed.pk, claimed.lease_token, "model timeout", worker_id="w1")
+    retried = queue.order_fail(claimed.pk, claimed.lease_token, "model timeout", worker_id="w1")
 
     assert retried.status == Status.QUEUED
     assert retried.last_error == "model timeout"
@@ -409,7 +416,7 @@ def test_fail_below_the_limit_requeues_in_place_with_a_backoff(settings):
     assert timedelta(seconds=29) < retried.not_before - timezone.now() <= timedelta(seconds=30)
     assert selectors.position(retried) == 1
     # While it waits out its backoff the next order goes ahead.
-    assert queue.claim_next("w1").pk != order.pk
+    assert queue.order_claim_next("w1").pk != order.pk
 
 
 def test_the_backoff_doubles_with_each_attempt(settings):
@@ -426,11 +433,11 @@ def test_the_backoff_stops_doubling_at_a_quarter_of_an_hour(settings):
 def test_a_retried_order_is_claimed_again_once_its_backoff_is_over(settings):
     settings.HERA_RETRY_BACKOFF_SECONDS = 30
     order = queued()
-    claimed = queue.claim_next("w1")
-    queue.fail(claimed.pk, claimed.lease_token, "model timeout")
-    assert queue.claim_next("w1") is None
+    claimed = queue.order_claim_next("w1")
+    queue.order_fail(claimed.pk, claimed.lease_token, "model timeout")
+    assert queue.order_claim_next("w1") is None
     Order.objects.filter(pk=order.pk).update(not_before=timezone.now() - timedelta(seconds=1))
-    again = queue.claim_next("w1")
+    again = queue.order_claim_next("w1")
     assert (again.pk, again.attempts, again.not_before) == (order.pk, 2, None)
 
 
@@ -438,11 +445,11 @@ def test_fail_at_the_limit_marks_the_order_failed(settings):
     settings.HERA_MAX_ATTEMPTS = 2
     settings.HERA_RETRY_BACKOFF_SECONDS = 0
     order = queued()
-    first = queue.claim_next("w1")
-    assert queue.fail(first.pk, first.lease_token, "first error").status == Status.QUEUED
-    second = queue.claim_next("w1")
+    first = queue.order_claim_next("w1")
+    assert queue.order_fail(first.pk, first.lease_token, "first error").status == Status.QUEUED
+    second = queue.order_claim_next("w1")
 
-    failed = queue.fail(second.pk, second.lease_token, "second error")
+    failed = queue.order_fail(second.pk, second.lease_token, "second error")
 
     assert (failed.status, failed.attempts, failed.last_error) == (Status.FAILED, 2, "second error")
     assert failed.lease_token is None
@@ -455,7 +462,7 @@ def test_fail_at_the_limit_marks_the_order_failed(settings):
 def test_log_order_added_with_queue_size_before_and_after(queue_log):
     queued()
     order = make_order(kind="paid")
-    queue.enqueue(order, actor="stripe")
+    queue.order_enqueue(order, actor="stripe")
     assert f"order added #{order.pk} kind=paid priority=20 queue size 1 -> 2" in queue_log.messages
 
 
@@ -463,29 +470,29 @@ def test_log_order_claimed(queue_log, settings):
     settings.HERA_MAX_ATTEMPTS = 3
     order = queued()
     queued()
-    queue.claim_next("host:1")
+    queue.order_claim_next("host:1")
     assert f"order claimed #{order.pk} by host:1 attempt 1/3, 1 left in queue" in queue_log.messages
 
 
 def test_log_page_progress(queue_log):
     queued()
-    order = queue.claim_next("w")
-    queue.record_progress(order.pk, order.lease_token, 2)
+    order = queue.order_claim_next("w")
+    queue.order_record_progress(order.pk, order.lease_token, 2)
     assert f"order progress #{order.pk} page 2/4" in queue_log.messages
 
 
 def test_log_order_completed_with_its_duration(queue_log):
     queued()
-    order = queue.claim_next("w")
-    queue.finish(order.pk, order.lease_token, "books/x.pdf")
+    order = queue.order_claim_next("w")
+    queue.order_finish(order.pk, order.lease_token, "books/x.pdf")
     assert any(m.startswith(f"order completed #{order.pk} 4 pages in ") and m.endswith("s") for m in queue_log.messages)
 
 
 def test_log_order_failed_with_its_error(queue_log, settings):
     settings.HERA_MAX_ATTEMPTS = 3
     queued()
-    order = queue.claim_next("w")
-    queue.fail(order.pk, order.lease_token, "the model refused")
+    order = queue.order_claim_next("w")
+    queue.order_fail(order.pk, order.lease_token, "the model refused")
     record = next(r for r in queue_log.records if r.getMessage().startswith("order failed"))
     assert record.getMessage() == f"order failed #{order.pk} attempt 1/3: the model refused (will retry)"
     assert record.levelno == logging.WARNING
@@ -494,9 +501,9 @@ def test_log_order_failed_with_its_error(queue_log, settings):
 def test_log_order_recovered_after_a_lost_lease(queue_log, settings):
     settings.HERA_MAX_ATTEMPTS = 3
     queued()
-    order = queue.claim_next("host:5")
+    order = queue.order_claim_next("host:5")
     expire_lease(order)
-    queue.recover_expired_leases()
+    queue.leases_recover_expired()
     assert (
         f"order recovered after a lost lease #{order.pk} (worker host:5, attempt 1/3), back in its place"
         in queue_log.messages

@@ -121,21 +121,21 @@ def test_cancel_takes_a_queued_order_out_of_the_queue():
 
 def test_cancel_of_a_generating_order_stops_its_worker_at_the_next_page():
     order = make_order(status="queued")
-    claimed = queue.claim_next("worker-1")
-    queue.record_progress(claimed.pk, claimed.lease_token, 1)
+    claimed = queue.order_claim_next("worker-1")
+    queue.order_record_progress(claimed.pk, claimed.lease_token, 1)
     result = staff.order_cancel(order, actor="alice")
     assert result.done and result.detail == "cancelled; its worker stops at the next page"
     with pytest.raises(LeaseLost):
-        queue.record_progress(claimed.pk, claimed.lease_token, 2)
-    assert queue.heartbeat(claimed.pk, claimed.lease_token, "worker-1") is False
+        queue.order_record_progress(claimed.pk, claimed.lease_token, 2)
+    assert queue.lease_renew(claimed.pk, claimed.lease_token, "worker-1") is False
 
 
 def test_cancel_of_a_generating_order_is_never_finished_by_its_worker():
     make_order(status="queued")
-    claimed = queue.claim_next("worker-1")
+    claimed = queue.order_claim_next("worker-1")
     staff.order_cancel(claimed, actor="alice")
     with pytest.raises(LeaseLost):
-        queue.finish(claimed.pk, claimed.lease_token, "books/late.pdf")
+        queue.order_finish(claimed.pk, claimed.lease_token, "books/late.pdf")
     claimed.refresh_from_db()
     assert claimed.status == Status.CANCELLED and not claimed.pdf
 

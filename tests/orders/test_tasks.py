@@ -104,7 +104,7 @@ def test_process_next_order_with_an_empty_queue_does_nothing():
 def test_a_duplicate_task_while_a_book_is_generating_does_nothing():
     make_order(status="queued")
     make_order(status="queued")
-    queue.claim_next("another-worker")
+    queue.order_claim_next("another-worker")
     assert tasks.process_next_order() is None
     assert Order.objects.filter(status=Status.QUEUED).count() == 1
 
@@ -157,7 +157,7 @@ def test_a_done_book_keeps_its_pdf_when_the_ready_email_cannot_start_at_once(mon
         raise RuntimeError("can't start new thread")
 
     # After the commit that marks the book done: the periodic sweep sends the email later, the book must stay.
-    monkeypatch.setattr(emails, "deliver_soon", no_thread)
+    monkeypatch.setattr(emails, "email_deliver_soon", no_thread)
     tasks.process_next_order()
     order.refresh_from_db()
     assert order.status == Status.DONE
@@ -203,7 +203,7 @@ def claimed(settings):
     """A claimed order under a 3-second lease, so the keeper beats every second."""
     settings.HERA_LEASE_SECONDS = 3
     make_order(status="queued")
-    return queue.claim_next("w")
+    return queue.order_claim_next("w")
 
 
 @pytest.fixture
@@ -235,7 +235,7 @@ def test_lease_keeper_notices_a_lost_lease(claimed, keeper):
 
 
 def test_lease_keeper_outlives_a_failed_beat(claimed, keeper, monkeypatch):
-    worker_seen, failures = queue.worker_seen, []
+    worker_seen, failures = queue.heartbeat_record, []
 
     def closed_once(*args, **kwargs):
         if not failures:
@@ -243,7 +243,7 @@ def test_lease_keeper_outlives_a_failed_beat(claimed, keeper, monkeypatch):
             raise InterfaceError("connection already closed")
         worker_seen(*args, **kwargs)
 
-    monkeypatch.setattr(queue, "worker_seen", closed_once)
+    monkeypatch.setattr(queue, "heartbeat_record", closed_once)
     keeper(claimed.pk, claimed.lease_token)
     time.sleep(4.5)  # past the lease renewed by the failed beat (at 1 s, for 3 s)
     claimed.refresh_from_db()
@@ -252,7 +252,7 @@ def test_lease_keeper_outlives_a_failed_beat(claimed, keeper, monkeypatch):
 
 def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():
     make_order(status="queued")
-    order = queue.claim_next("killed-worker")
+    order = queue.order_claim_next("killed-worker")
     Order.objects.filter(pk=order.pk).update(lease_expires_at=order.started_at)
     OrmQ.objects.all().delete()
     tasks.queue_tick()
@@ -265,7 +265,7 @@ def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():
 def test_queue_tick_does_not_wake_the_worker_when_the_slot_is_taken():
     make_order(status="queued")
     make_order(status="queued")
-    queue.claim_next("busy-worker")
+    queue.order_claim_next("busy-worker")
     OrmQ.objects.all().delete()
     tasks.queue_tick()
     assert OrmQ.objects.count() == 0
@@ -274,7 +274,7 @@ def test_queue_tick_does_not_wake_the_worker_when_the_slot_is_taken():
 def test_queue_tick_forgets_workers_silent_for_a_day():
     WorkerHeartbeat.objects.create(worker_id="gone:1", seen_at=timezone.now() - timedelta(days=2))
     tasks.queue_tick()
-    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == [tasks.cluster_id()]
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == [queue.cluster_id()]
 
 
 def test_queue_tick_schedule_exists_once_after_migrate():

@@ -198,12 +198,12 @@ def test_refund_takes_a_queued_order_out_of_the_queue(client, order):
 
 def test_refund_of_a_book_being_generated_revokes_the_workers_lease(client, order):
     deliver(client, stripe_event("checkout.session.completed", session_for(order)))
-    claimed = queue.claim_next("worker-1")
+    claimed = queue.order_claim_next("worker-1")
     deliver(client, stripe_event("charge.refunded", refunded_charge(order)))
     order.refresh_from_db()
     assert order.status == Status.REFUNDED
     assert order.lease_token is None
-    assert not queue.heartbeat(claimed.pk, claimed.lease_token, "worker-1")
+    assert not queue.lease_renew(claimed.pk, claimed.lease_token, "worker-1")
 
 
 def test_refund_delivered_before_the_payment_is_never_undone_by_it(client, order):

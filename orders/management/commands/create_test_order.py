@@ -26,7 +26,7 @@ class Command(BaseCommand):
         order = checked_form(options).save(commit=False)
         order.kind, order.priority = Kind.TEST, Priority.LOW
         order.save()
-        queue.enqueue(order, actor="manage.py create_test_order", note="test order")
+        queue.order_enqueue(order, actor="manage.py create_test_order", note="test order")
         wait_for_deliveries()
         self.stdout.write(f"Queued test order {order.reference} ({order.page_count} pages, {order.language}).")
         self.stdout.write(order.absolute_url)
