@@ -177,7 +177,7 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # The waiting rows in claim order: what claim_next() and position() read.
+            # The waiting rows in claim order: what queue.order_claim_next() and selectors.position() read.
             models.Index(
                 F("priority").desc(),
                 "queued_at",

@@ -389,7 +389,7 @@ def test_queue_page_is_linked_from_the_admin_index_and_the_order_list(admin_clie
 
 
 def fill_queue(count: int) -> None:
-    """Queue `count` orders through mark_queued (one in ten then cancelled); bulk-created to keep the test fast."""
+    """Queue `count` orders through Order.queue (one in ten then cancelled); bulk-created to keep the test fast."""
     orders = Order.objects.bulk_create(
         Order(email=f"p{index}@example.com", child_name=f"Child{index}", child_age=5, theme="space", page_count=4,
               priority=[Priority.HIGH, Priority.NORMAL, Priority.LOW][index % 3])

@@ -235,13 +235,13 @@ def test_lease_keeper_notices_a_lost_lease(claimed, keeper):
 
 
 def test_lease_keeper_outlives_a_failed_beat(claimed, keeper, monkeypatch):
-    worker_seen, failures = queue.heartbeat_record, []
+    heartbeat_record, failures = queue.heartbeat_record, []
 
     def closed_once(*args, **kwargs):
         if not failures:
             failures.append(1)
             raise InterfaceError("connection already closed")
-        worker_seen(*args, **kwargs)
+        heartbeat_record(*args, **kwargs)
 
     monkeypatch.setattr(queue, "heartbeat_record", closed_once)
     keeper(claimed.pk, claimed.lease_token)
