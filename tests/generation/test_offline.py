@@ -5,8 +5,9 @@ import pytest
 from PIL import Image
 
 from generation.base import BookRequest
-from generation.offline import OfflineGenerator, character_description
-from generation.stories import finish
+from generation.offline import OfflineGenerator
+from generation.offline.hero import character_description
+from generation.offline.languages import FRENCH
 
 
 def request(**overrides) -> BookRequest:
@@ -70,8 +71,8 @@ def test_young_children_get_shorter_sentences_than_older_ones():
 
 
 def test_french_typography_elides_before_a_vowel_and_contracts_articles():
-    assert finish("Le courage de Anna grandit à le soleil !", "fr") == "Le courage d’Anna grandit au soleil\u202f!"
-    assert finish("la quête de Zoë", "fr") == "la quête de Zoë"
+    assert FRENCH.finish("Le courage de Anna grandit à le soleil !") == "Le courage d’Anna grandit au soleil\u202f!"
+    assert FRENCH.finish("la quête de Zoë") == "la quête de Zoë"
 
 
 def test_character_description_is_fixed_by_the_seed():

@@ -1,181 +1,37 @@
-"""The offline generator: a story composed from templates and pictures drawn with Pillow, deterministic per seed.
-
-It needs no network and no key, so `make run` makes real books on a fresh clone; the character's look comes from
-the request's seed (same child on every page), and each page's composition from the seed and the page number.
-"""
+"""The scenery of a page: sky, sun or moon, ground, and the painters that draw each theme's objects with Pillow."""
 
 import math
-import os
-import random
-import time
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from random import Random
 
-from PIL import Image, ImageDraw
-
-from . import stories
-from .base import BookRequest, Story
-from .pictures import save_jpeg
+from PIL import ImageDraw
 
 SIZE = 1024
 
-SKIN = [(255, 224, 196), (241, 194, 158), (224, 172, 125), (198, 134, 90), (141, 85, 54), (98, 60, 38)]
-HAIR = [(40, 28, 20), (92, 56, 30), (176, 112, 52), (224, 184, 96), (196, 72, 36), (30, 30, 36)]
-OUTFIT = [(230, 57, 70), (42, 157, 143), (244, 162, 97), (69, 123, 157), (131, 56, 236), (255, 190, 11)]
-HAIR_STYLES = ["short", "curly", "long", "bunches"]
-HAIR_NAMES = {
-    (40, 28, 20): "dark brown", (92, 56, 30): "brown", (176, 112, 52): "auburn",
-    (224, 184, 96): "blond", (196, 72, 36): "red", (30, 30, 36): "black",
-}
-OUTFIT_NAMES = {
-    (230, 57, 70): "red", (42, 157, 143): "teal", (244, 162, 97): "orange",
-    (69, 123, 157): "blue", (131, 56, 236): "purple", (255, 190, 11): "yellow",
-}
-
-# Per theme: sky top and bottom colours for (day, dusk, night), the ground colour, and whether it is underwater.
-SCENES = {
-    "space": {"skies": [((8, 10, 40), (60, 20, 90)), ((20, 8, 50), (120, 40, 110)), ((2, 2, 20), (30, 30, 80))],
-              "ground": (150, 140, 170), "night": True},
-    "ocean": {"skies": [((10, 60, 120), (40, 170, 200)), ((5, 40, 100), (30, 120, 170)), ((4, 20, 60), (20, 80, 130))],
-              "ground": (236, 214, 160), "underwater": True},
-    "forest": {"skies": [((120, 190, 250), (220, 240, 255)), ((250, 170, 120), (255, 230, 190)), ((20, 30, 80), (70, 80, 140))],
-               "ground": (76, 140, 60)},
-    "dinosaurs": {"skies": [((250, 200, 120), (255, 240, 200)), ((240, 130, 90), (255, 210, 150)), ((40, 30, 80), (120, 70, 120))],
-                  "ground": (150, 150, 70)},
-    "pirates": {"skies": [((100, 180, 250), (200, 235, 255)), ((250, 150, 110), (255, 220, 170)), ((15, 25, 70), (60, 70, 130))],
-                "ground": (40, 110, 170), "sea": True},
-    "castle": {"skies": [((140, 190, 250), (230, 240, 255)), ((230, 150, 170), (255, 220, 200)), ((25, 25, 75), (80, 70, 140))],
-               "ground": (96, 160, 80)},
-    "farm": {"skies": [((130, 200, 250), (225, 245, 255)), ((255, 180, 110), (255, 235, 180)), ((25, 35, 85), (80, 90, 150))],
-             "ground": (120, 180, 70)},
-    "jungle": {"skies": [((150, 220, 200), (230, 250, 220)), ((250, 190, 110), (255, 235, 170)), ((15, 40, 50), (50, 90, 90))],
-               "ground": (40, 120, 50)},
-}
-GENERIC_SCENE = {"skies": [((150, 200, 255), (240, 245, 255)), ((240, 160, 180), (255, 225, 210)), ((20, 20, 60), (70, 60, 120))],
-                 "ground": (110, 170, 90)}
+Colour = tuple[int, int, int]
+Painter = Callable[[ImageDraw.ImageDraw, Random, int], None]
 
 
-class OfflineGenerator:
-    """Write stories from templates and draw pictures with Pillow; no network, deterministic for a seed."""
+@dataclass(frozen=True)
+class Scene:
+    """A theme's scenery: sky top and bottom colours for (day, dusk, night), the ground, and its objects' painter."""
 
-    def __init__(self, page_seconds: float | None = None):
-        self.page_seconds = page_seconds if page_seconds is not None else configured_page_seconds()
-
-    def write_story(self, request: BookRequest) -> Story:
-        return compose_story(request)
-
-    def illustrate_page(self, request: BookRequest, story: Story, page_index: int, out_path: Path) -> None:
-        if self.page_seconds:
-            time.sleep(self.page_seconds)
-        image = draw_page(request, page_index)
-        save_jpeg(image, Path(out_path))
-        image.close()
+    skies: tuple[tuple[Colour, Colour], tuple[Colour, Colour], tuple[Colour, Colour]]
+    ground: Colour
+    painter: Painter
+    night: bool = False  # every page is a night sky (space)
+    underwater: bool = False  # light rays instead of a sky
+    sea: bool = False  # the ground is water: waves, and the child stands on a raft
 
 
-def configured_page_seconds() -> float:
-    """Read HERA_OFFLINE_PAGE_SECONDS from the settings when Django is configured, else from the environment."""
-    try:
-        from django.conf import settings
-
-        return float(getattr(settings, "HERA_OFFLINE_PAGE_SECONDS", 0.0))
-    except Exception:  # generation may run without Django (the memory bench, scripts)
-        return max(0.0, float(os.environ.get("HERA_OFFLINE_PAGE_SECONDS", "0") or 0))
-
-
-# The story.
-
-
-def compose_story(request: BookRequest) -> Story:
-    """Compose the title, one text per page and the picture prompts from the theme's templates."""
-    language = request.language if request.language in ("fr", "en") else "en"
-    words = stories.theme_words(request.theme, language)
-    band = stories.age_band(request.child_age)
-    rng = random.Random(f"story:{request.seed}")
-    # The theme's own things come first, each list shuffled by the seed; the generic ones only lengthen long books.
-    own = [t for t in words.things if t not in stories.GENERIC[language]["things"]]
-    extra = [t for t in words.things if t not in own]
-    rng.shuffle(own)
-    rng.shuffle(extra)
-    things = own + extra
-    patterns = stories.MIDDLE[language][band]
-    offset = rng.randrange(len(patterns))
-    fill = {
-        "name": request.child_name,
-        "age_phrase": stories.age_phrase(request.child_age, language),
-        "place": words.place,
-        "start": words.start,
-        "friend": words.friend,
-        "friend_short": words.friend_short,
-        "quest": words.quest,
-    }
-    texts = [stories.OPENING[language][band].format(**fill)]
-    scenes = ["opening"]
-    for i in range(max(0, request.page_count - 2)):
-        thing = things[i % len(things)]
-        # Past the list of things, the pattern shifts so a repeated thing never repeats a sentence.
-        pattern = patterns[(offset + i + i // len(things)) % len(patterns)]
-        texts.append(pattern.format(**fill, thing=thing, thing_bare=stories.bare(thing, language)))
-        scenes.append(thing)
-    texts.append(stories.ENDING[language][band].format(**fill))
-    scenes.append("ending")
-    texts = [stories.finish(text, language) for text in texts[: request.page_count]]
-    character = character_description(request)
-    english = stories.theme_words(request.theme, "en")
-    prompts = []
-    for index in range(request.page_count):
-        if index == 0:
-            what = f"at home as {english.start}"
-        elif index == request.page_count - 1:
-            what = f"happily finding {english.quest}"
-        else:
-            what = f"meeting {english.things[index % len(english.things)]} in {english.place}"
-        prompts.append(f"{character}, {what}. Page {index + 1} of a children's picture book about {english.place}.")
-    return Story(
-        title=stories.finish(words.title.format(name=request.child_name), language),
-        pages=texts,
-        illustration_prompts=prompts,
-        character=character,
-        extra={"generator": "offline", "scenes": scenes[: request.page_count]},
-    )
-
-
-def character_look(seed: int) -> dict:
-    """Return the child's look (skin, hair, outfit), fixed by the seed so every page shows the same child."""
-    rng = random.Random(f"look:{seed}")
-    return {
-        "skin": rng.choice(SKIN),
-        "hair": rng.choice(HAIR),
-        "hair_style": rng.choice(HAIR_STYLES),
-        "outfit": rng.choice(OUTFIT),
-        "boots": rng.choice(OUTFIT),
-        "scarf": rng.random() < 0.5,
-    }
-
-
-def character_description(request: BookRequest) -> str:
-    look = character_look(request.seed)
-    colour = HAIR_NAMES[look["hair"]]
-    hair = f"{colour} hair in bunches" if look["hair_style"] == "bunches" else f"{look['hair_style']} {colour} hair"
-    extra = f" and a {OUTFIT_NAMES[look['boots']]} scarf" if look["scarf"] else ""
-    return (
-        f"{request.child_name}, a cheerful {request.child_age}-year-old child with {hair}, "
-        f"a {OUTFIT_NAMES[look['outfit']]} jacket{extra}, drawn in a soft, friendly picture-book style"
-    )
-
-
-# The pictures.
-
-
-def draw_page(request: BookRequest, page_index: int) -> Image.Image:
-    """Draw page `page_index`: sky, sun or moon, ground, the theme's objects and the child, composed by the seed."""
-    rng = random.Random(f"page:{request.seed}:{page_index}")
-    scene = SCENES.get(request.theme, GENERIC_SCENE)
-    image = Image.new("RGB", (SIZE, SIZE))
-    draw = ImageDraw.Draw(image)
+def draw_scenery(draw: ImageDraw.ImageDraw, scene: Scene, rng: Random) -> int:
+    """Draw the sky, the ground and the theme's objects; return the horizon's height."""
     mood = rng.randrange(3)
-    top, bottom = scene["skies"][mood]
+    top, bottom = scene.skies[mood]
     gradient(draw, top, bottom)
-    night = scene.get("night") or mood == 2
-    if scene.get("underwater"):
+    night = scene.night or mood == 2
+    if scene.underwater:
         light_rays(draw, rng)
     else:
         if night:
@@ -185,17 +41,9 @@ def draw_page(request: BookRequest, page_index: int) -> Image.Image:
             for _ in range(rng.randint(1, 4)):
                 cloud(draw, rng.randint(0, SIZE), rng.randint(60, 380), rng.uniform(0.6, 1.4))
     horizon = rng.randint(600, 760)
-    ground(draw, rng, scene["ground"], horizon, sea=scene.get("sea", False))
-    painter = PAINTERS.get(request.theme, paint_generic)
-    painter(draw, rng, horizon)
-    child_x = rng.randint(180, SIZE - 180)
-    child_scale = rng.uniform(0.8, 1.25)
-    # The bottom fifth of the page carries the text band, so the child stands above it.
-    feet_y = min(horizon + rng.randint(30, 110), 800)
-    if scene.get("sea"):
-        raft(draw, child_x, feet_y, child_scale)
-    draw_child(draw, character_look(request.seed), child_x, feet_y, child_scale, rng)
-    return image
+    ground(draw, rng, scene.ground, horizon, sea=scene.sea)
+    scene.painter(draw, rng, horizon)
+    return horizon
 
 
 def gradient(draw: ImageDraw.ImageDraw, top: tuple, bottom: tuple) -> None:
@@ -262,57 +110,6 @@ def raft(draw, x: int, feet_y: int, s: float) -> None:
     for k in range(-3, 4):
         draw.rounded_rectangle([x + (k * 26 - 12) * s, feet_y - 8 * s, x + (k * 26 + 12) * s, feet_y + 22 * s],
                                radius=int(6 * s), fill=(170, 120, 70))
-
-
-def draw_child(draw, look: dict, x: int, feet_y: int, scale: float, rng) -> None:
-    """Draw the child standing at (x, feet_y); the look is the same on every page, the pose varies."""
-    s = scale
-    head_r = int(52 * s)
-    body_h = int(120 * s)
-    body_w = int(90 * s)
-    leg_h = int(70 * s)
-    hip_y = feet_y - leg_h
-    neck_y = hip_y - body_h
-    head_y = neck_y - head_r + int(6 * s)
-    skin, hair, outfit, boots = look["skin"], look["hair"], look["outfit"], look["boots"]
-    for side in (-1, 1):  # legs and boots
-        lx = x + side * int(20 * s)
-        draw.rectangle([lx - int(12 * s), hip_y, lx + int(12 * s), feet_y - int(14 * s)], fill=(60, 60, 90))
-        draw.ellipse([lx - int(18 * s), feet_y - int(22 * s), lx + int(22 * s), feet_y + int(4 * s)], fill=boots)
-    draw.rounded_rectangle([x - body_w // 2, neck_y, x + body_w // 2, hip_y + int(8 * s)], radius=int(28 * s), fill=outfit)
-    wave = rng.choice([-1, 1])  # one arm raised, side chosen per page
-    for side in (-1, 1):
-        sx, sy = x + side * body_w // 2, neck_y + int(22 * s)
-        angle = -0.9 if side == wave else 0.5
-        ex = sx + side * int(math.cos(angle) * 70 * s)
-        ey = sy + int(math.sin(angle) * 70 * s)
-        draw.line([(sx, sy), (ex, ey)], fill=outfit, width=int(20 * s))
-        draw.ellipse([ex - int(12 * s), ey - int(12 * s), ex + int(12 * s), ey + int(12 * s)], fill=skin)
-    if look["scarf"]:
-        draw.rectangle([x - body_w // 2 + 6, neck_y - 4, x + body_w // 2 - 6, neck_y + int(16 * s)], fill=boots)
-    style = look["hair_style"]
-    if style == "long":
-        draw.rounded_rectangle([x - head_r - 8, head_y - head_r, x + head_r + 8, head_y + head_r + int(40 * s)],
-                               radius=int(30 * s), fill=hair)
-    draw.ellipse([x - head_r, head_y - head_r, x + head_r, head_y + head_r], fill=skin)
-    if style == "curly":
-        for i in range(9):
-            a = math.pi + i * math.pi / 8
-            cx, cy = x + math.cos(a) * head_r, head_y + math.sin(a) * head_r
-            draw.ellipse([cx - 18 * s, cy - 18 * s, cx + 18 * s, cy + 18 * s], fill=hair)
-    else:
-        draw.chord([x - head_r, head_y - head_r, x + head_r, head_y + head_r], 180, 360, fill=hair)
-        draw.ellipse([x - head_r, head_y - int(12 * s), x + head_r, head_y + int(4 * s)], fill=skin)
-    if style == "bunches":
-        for side in (-1, 1):
-            bx = x + side * (head_r + int(14 * s))
-            draw.ellipse([bx - int(20 * s), head_y - int(10 * s), bx + int(20 * s), head_y + int(30 * s)], fill=hair)
-    for side in (-1, 1):  # eyes, cheeks
-        ex = x + side * int(18 * s)
-        draw.ellipse([ex - int(6 * s), head_y + int(4 * s), ex + int(6 * s), head_y + int(16 * s)], fill=(30, 30, 40))
-        draw.ellipse([ex - int(12 * s), head_y + int(22 * s), ex + int(4 * s), head_y + int(30 * s)], fill=(250, 150, 150))
-    draw.arc([x - int(18 * s), head_y + int(12 * s), x + int(18 * s), head_y + int(36 * s)], 20, 160,
-             fill=(120, 40, 40), width=max(2, int(4 * s)))
 
 
 # Theme objects. Each painter draws a varying number of its objects at positions drawn from the page's rng.
@@ -551,14 +348,3 @@ def paint_generic(draw, rng, horizon):
         r = 300 - k * 22
         draw.arc([x - r, y, x + r, y + 2 * r], 180, 360, fill=colour, width=22)
 
-
-PAINTERS = {
-    "space": paint_space,
-    "ocean": paint_ocean,
-    "forest": paint_forest,
-    "dinosaurs": paint_dinosaurs,
-    "pirates": paint_pirates,
-    "castle": paint_castle,
-    "farm": paint_farm,
-    "jungle": paint_jungle,
-}
