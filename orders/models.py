@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from generation.offline.themes import THEMES
+
 MIN_PAGES = 2
 MAX_PAGES = 24
 MIN_AGE = 1
@@ -88,20 +90,9 @@ class Kind(models.TextChoices):
     TEST = "test", _("Test")
 
 
-class Language(models.TextChoices):
-    FR = "fr", "Français"
-    EN = "en", "English"
-
-
-class Theme(models.TextChoices):
-    SPACE = "space", _("Space adventure")
-    OCEAN = "ocean", _("Under the sea")
-    FOREST = "forest", _("Enchanted forest")
-    DINOSAURS = "dinosaurs", _("Dinosaurs")
-    PIRATES = "pirates", _("Pirates")
-    CASTLE = "castle", _("Knights and castles")
-    FARM = "farm", _("On the farm")
-    JUNGLE = "jungle", _("Jungle safari")
+# A book's language and theme are declared once: in settings.LANGUAGES and in the theme records.
+Language = models.TextChoices("Language", [(code.upper(), (code, name)) for code, name in settings.LANGUAGES])
+Theme = models.TextChoices("Theme", [(theme.key.upper(), (theme.key, theme.label)) for theme in THEMES.values()])
 
 
 class OrderQuerySet(models.QuerySet):
