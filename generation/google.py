@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx2
 from django.conf import settings
+from django.utils import translation
 from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field
@@ -21,7 +22,6 @@ from generation.pictures import save_answer_as_jpeg
 
 logger = logging.getLogger("hera.generation")
 
-LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 # Pictures are drawn into the PDF by path; 1536 px is sharp on a printed page and keeps a decoded page under 7 MB.
 MAX_PICTURE_SIDE = 1536
 ASPECT_RATIO = "1:1"
@@ -68,9 +68,17 @@ def default_retry_options() -> types.HttpRetryOptions:
     )
 
 
+def language_name(code: str) -> str:
+    """Return the language's English name ("French" for "fr"), as the model is told which language to write in."""
+    try:
+        return translation.get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
 def story_instruction(request: BookRequest) -> str:
     """Return the system instruction for writing the book described by `request`."""
-    language = LANGUAGE_NAMES.get(request.language, request.language)
+    language = language_name(request.language)
     return (
         f"You write personalised children's picture books. Write the whole story in {language}.\n"
         f"- The hero is a child whose first name is given by the user; the reader is {request.child_age} years old: "
@@ -90,7 +98,7 @@ def story_prompt(request: BookRequest) -> str:
         f"First name of the child: {request.child_name!r}\n"
         f"Age: {request.child_age}\n"
         f"Theme: {request.theme!r}\n"
-        f"Language: {LANGUAGE_NAMES.get(request.language, request.language)}\n"
+        f"Language: {language_name(request.language)}\n"
         f"Number of pages: {request.page_count}"
     )
 

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from django.utils import translation
+from django.utils.translation import gettext
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.units import mm
@@ -36,24 +38,22 @@ INK = HexColor("#2b2d42")
 ACCENT = HexColor("#e76f51")
 PAPER = HexColor("#fff8ef")
 
-WORDS = {
-    "fr": {
-        "for": "Une histoire pour {name}",
-        "dedication": "Pour {name}, qui rend chaque jour plus lumineux.\nQue tes rêves soient aussi grands que tes aventures, "
-        "et que ce livre t’accompagne longtemps.",
-        "the_end": "Fin",
-        "made_for": "Un livre écrit et illustré rien que pour {name}.",
-        "brand": "Hera · livres personnalisés",
-    },
-    "en": {
-        "for": "A story for {name}",
-        "dedication": "For {name}, who makes every day brighter.\nMay your dreams be as big as your adventures, "
-        "and may this book keep you company for a long time.",
-        "the_end": "The End",
-        "made_for": "A book written and illustrated just for {name}.",
-        "brand": "Hera · personalised books",
-    },
-}
+
+
+def book_words(request: BookRequest) -> dict[str, str]:
+    """Return the book's own words (title page, default dedication, closing page) in the book's language."""
+    name = {"name": request.child_name}
+    with translation.override(request.language):
+        return {
+            "for": gettext("A story for %(name)s") % name,
+            "dedication": gettext(
+                "For %(name)s, who makes every day brighter.\nMay your dreams be as big as your adventures, "
+                "and may this book keep you company for a long time."
+            ) % name,
+            "the_end": gettext("The End"),
+            "made_for": gettext("A book written and illustrated just for %(name)s.") % name,
+            "brand": gettext("Hera · personalised books"),
+        }
 
 
 def register_fonts() -> None:
@@ -102,12 +102,12 @@ def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequ
     register_fonts()
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".part")
-    words = WORDS.get(request.language, WORDS["en"])
+    words = book_words(request)
     with raw_jpeg_streams():
         canvas = Canvas(str(partial), pagesize=(PAGE, PAGE), pageCompression=1)
         canvas.setTitle(story.title)
         canvas.setAuthor("Hera")
-        canvas.setSubject(words["for"].format(name=request.child_name))
+        canvas.setSubject(words["for"])
         canvas.setTrimBox((BLEED, BLEED, BLEED + TRIM, BLEED + TRIM))
         canvas.setBleedBox((0, 0, PAGE, PAGE))
         draw_cover(canvas, story, request, pictures[0] if pictures else None)
@@ -155,7 +155,7 @@ def draw_title_page(canvas: Canvas, story: Story, request: BookRequest, words: d
     canvas.line(PAGE / 2 - 40 * mm, y, PAGE / 2 + 40 * mm, y)
     canvas.setFillColor(ACCENT)
     canvas.setFont(FONT, 16)
-    canvas.drawCentredString(PAGE / 2, y - 32, words["for"].format(name=request.child_name))
+    canvas.drawCentredString(PAGE / 2, y - 32, words["for"])
     canvas.setFillColor(INK)
     canvas.setFont(FONT, 9)
     canvas.drawCentredString(PAGE / 2, SAFE, words["brand"])
@@ -164,7 +164,7 @@ def draw_title_page(canvas: Canvas, story: Story, request: BookRequest, words: d
 
 def draw_dedication(canvas: Canvas, request: BookRequest, words: dict) -> None:
     fill_page(canvas, PAPER)
-    text = request.dedication.strip() or words["dedication"].format(name=request.child_name)
+    text = request.dedication.strip() or words["dedication"]
     lines = []
     for paragraph in text.splitlines():
         lines.extend(wrap(paragraph, FONT, 15, TRIM * 0.62) or [""])
@@ -208,7 +208,7 @@ def draw_closing(canvas: Canvas, request: BookRequest, words: dict) -> None:
     canvas.drawCentredString(PAGE / 2, PAGE / 2 + 20, words["the_end"])
     canvas.setFillColor(INK)
     canvas.setFont(FONT, 13)
-    for i, line in enumerate(wrap(words["made_for"].format(name=request.child_name), FONT, 13, TRIM * 0.7)):
+    for i, line in enumerate(wrap(words["made_for"], FONT, 13, TRIM * 0.7)):
         canvas.drawCentredString(PAGE / 2, PAGE / 2 - 24 - i * 18, line)
     canvas.setFont(FONT, 9)
     canvas.drawCentredString(PAGE / 2, SAFE, words["brand"])

@@ -16,26 +16,18 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from . import selectors
 from .models import EmailKind, Order, OutboundEmail
 
 log = logging.getLogger("hera.emails")
 
-LANGUAGES = ("fr", "en")
 SUBJECTS = {
-    "fr": {
-        EmailKind.QUEUED: "Le livre de {name} est dans la file",
-        EmailKind.READY: "Le livre de {name} est prêt",
-        EmailKind.FAILED: "Le livre de {name} n'a pas pu être créé",
-        EmailKind.REFUNDED: "Votre commande pour {name} est remboursée",
-    },
-    "en": {
-        EmailKind.QUEUED: "{name}'s book is in the queue",
-        EmailKind.READY: "{name}'s book is ready",
-        EmailKind.FAILED: "We could not create {name}'s book",
-        EmailKind.REFUNDED: "Your order for {name} has been refunded",
-    },
+    EmailKind.QUEUED: gettext_lazy("%(name)s's book is in the queue"),
+    EmailKind.READY: gettext_lazy("%(name)s's book is ready"),
+    EmailKind.FAILED: gettext_lazy("We could not create %(name)s's book"),
+    EmailKind.REFUNDED: gettext_lazy("Your order for %(name)s has been refunded"),
 }
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
@@ -129,13 +121,13 @@ def email_record_failure(email: OutboundEmail, exc: Exception) -> None:
 def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
     order = email.order
-    language = order.language if order.language in LANGUAGES else settings.LANGUAGE_CODE
     context = email_context(email)
-    with translation.override(language):
-        text = render_to_string(f"emails/{language}/{email.kind}.txt", context)
-        html = render_to_string(f"emails/{language}/{email.kind}.html", context)
+    with translation.override(order.language):
+        subject = SUBJECTS[email.kind] % {"name": order.child_name}
+        text = render_to_string(f"emails/{email.kind}.txt", context)
+        html = render_to_string(f"emails/{email.kind}.html", context)
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[language][email.kind].format(name=order.child_name),
+        subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],

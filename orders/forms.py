@@ -4,8 +4,10 @@ import unicodedata
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import translation
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from generation.pdf import undrawable
@@ -23,9 +25,7 @@ NAME_SEPARATORS = frozenset(" -'’")
 def price_display(cents: int) -> str:
     """Format a price in euros the way the active language writes it: 20,90 € or €20.90."""
     amount = number_format(Decimal(cents) / 100, decimal_pos=2, use_l10n=True)
-    if (translation.get_language() or "fr").startswith("en"):
-        return f"€{amount}"
-    return f"{amount}\u00a0€"
+    return gettext("€%(amount)s") % {"amount": amount}
 
 
 def price_table() -> dict[int, str]:
@@ -128,8 +128,8 @@ class OrderForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no colon needed
         super().__init__(*args, **kwargs)
-        current = (translation.get_language() or "fr")[:2]
-        self.fields["language"].initial = current if current in Language.values else Language.FR
+        current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        self.fields["language"].initial = current if current in Language.values else settings.LANGUAGE_CODE
         self.fields["page_count"].initial = DEFAULT_PAGE_COUNT
 
     def clean_child_name(self) -> str:

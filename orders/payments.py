@@ -6,17 +6,13 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from . import queue
 from .models import Order
 
 log = logging.getLogger("hera.payments")
-
-PRODUCT_NAMES = {
-    "fr": "Livre personnalisé pour {name} ({pages} pages)",
-    "en": "Personalised book for {name} ({pages} pages)",
-}
-
 
 class CheckoutUnavailable(Exception):
     """Stripe could not start a Checkout Session; the customer can try again in a moment."""
@@ -67,7 +63,10 @@ def order_price_record(order: Order) -> None:
 
 def checkout_session_params(order: Order) -> dict:
     """Build the Checkout Session request: one line item, the order token twice, redirects to the order page."""
-    name = PRODUCT_NAMES.get(order.language, PRODUCT_NAMES["fr"]).format(name=order.child_name, pages=order.page_count)
+    with translation.override(order.language):
+        name = gettext("Personalised book for %(name)s (%(pages)d pages)") % {
+            "name": order.child_name, "pages": order.page_count
+        }
     return {
         "mode": "payment",
         "line_items": [

@@ -4,11 +4,11 @@ import random
 
 from ..base import BookRequest, Story
 from .hero import character_description
-from .languages import story_language
+from .languages import ENGLISH, story_language
 from .themes import GENERIC, ThemeWords, theme_for
 
 # The picture prompts are read by image models, which follow English best, whatever the book's language.
-PROMPT_LANGUAGE = "en"
+PROMPT_LANGUAGE = ENGLISH.code
 
 
 def theme_words(theme: str, language: str) -> ThemeWords:

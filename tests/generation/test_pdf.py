@@ -78,6 +78,15 @@ def test_closing_page_says_the_end_in_the_books_language(tmp_path):
     assert "The End" in PdfReader(path).pages[-1].extract_text()
 
 
+def test_title_and_closing_pages_speak_the_books_language(tmp_path):
+    fr, _ = make_book(tmp_path / "fr", language="fr")
+    en, _ = make_book(tmp_path / "en", language="en")
+    assert "Une histoire pour Zoë-Chloé N'Diaye" in PdfReader(fr).pages[1].extract_text()
+    assert "A story for Zoë-Chloé N'Diaye" in PdfReader(en).pages[1].extract_text()
+    assert "Fin" in PdfReader(fr).pages[-1].extract_text()
+    assert "Un livre écrit et illustré rien que pour" in PdfReader(fr).pages[-1].extract_text()
+
+
 def test_a_failed_build_leaves_no_book_under_the_real_name(tmp_path):
     req = BookRequest(child_name="Léa", child_age=5, theme="farm", language="fr", page_count=2, seed=1)
     story = OfflineGenerator(page_seconds=0).write_story(req)

@@ -67,6 +67,17 @@ def test_checkout_session_request_carries_the_token_the_amount_and_the_idempoten
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "product"),
+    [("fr", "Livre personnalisé pour Zoë (8 pages)"), ("en", "Personalised book for Zoë (8 pages)")],
+)
+def test_checkout_product_name_is_in_the_orders_language(fake_stripe, language, product):
+    checkout_start(make_order(page_count=8, child_name="Zoë", language=language))
+    (request,) = fake_stripe.requests
+    assert request.params["line_items[0][price_data][product_data][name]"] == product
+
+
+@pytest.mark.django_db
 def test_checkout_start_stores_the_session_id(fake_stripe):
     order = make_order()
     checkout_start(order)

@@ -38,7 +38,7 @@ def checked_form(options: dict) -> OrderForm:
         "email": options["email"], "child_name": options["name"], "child_age": options["age"],
         "theme": options["theme"], "language": options["language"], "page_count": options["pages"],
     })
-    with translation.override("en"):
+    with translation.override(None):  # operators read the messages untranslated, as written (English)
         if not form.is_valid():
             options_named = {"child_name": "name", "child_age": "age", "page_count": "pages"}
             raise CommandError(" ".join(
