@@ -1,5 +1,6 @@
 """The offline story: the theme's words poured into the language's sentence patterns, shuffled by the order's seed."""
 
+import dataclasses
 import random
 
 from ..base import BookRequest, Story
@@ -16,7 +17,7 @@ def theme_words(theme: str, language: str) -> ThemeWords:
     code = story_language(language).code
     own = theme_for(theme).words.get(code) or GENERIC.words[code]
     generic = GENERIC.words[code].things
-    return ThemeWords(**{**own.__dict__, "things": own.things + tuple(t for t in generic if t not in own.things)})
+    return dataclasses.replace(own, things=own.things + tuple(t for t in generic if t not in own.things))
 
 
 def age_band(age: int) -> str:
