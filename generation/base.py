@@ -17,7 +17,7 @@ class BookRequest:
     child_name: str
     child_age: int
     theme: str
-    language: str  # "fr" or "en"
+    language: str  # a code of settings.LANGUAGES
     page_count: int
     dedication: str = ""
     seed: int = 0  # makes the offline generator deterministic for a given order
