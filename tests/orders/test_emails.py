@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders import queue
 from orders.emails import email_deliver_pending, email_message, email_resend_ready, outbox_add
@@ -66,6 +66,16 @@ def test_queued_email_says_position_and_eta_in_english(settings):
     message = sent_message(queued_email(language="en", child_name="Max"))
     assert "number 3 in line, ready in about 15 minutes" in message.body
     assert message.subject == "Max's book is in the queue"
+
+
+@pytest.mark.django_db
+def test_email_speaks_the_orders_language_whatever_language_is_active():
+    email = queued_email(language="fr", child_name="Zoë")
+    with translation.override("en"):
+        message = email_message(email)
+    assert message.subject == "Le livre de Zoë est dans la file"
+    assert message.body.startswith("Bonjour,")
+    assert '<html lang="fr">' in message.alternatives[0][0]
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from PIL import Image
 
 from generation.base import BookRequest
 from generation.offline import OfflineGenerator
+from generation.offline.themes import THEMES
 from tests.generation.offline import book_request as request
 
 
@@ -37,7 +38,7 @@ def test_every_page_of_a_book_gets_a_different_picture(tmp_path):
     assert len(hashes) == 6
 
 
-@pytest.mark.parametrize("theme", ["space", "ocean", "forest", "dinosaurs", "pirates", "castle", "farm", "jungle", "x"])
+@pytest.mark.parametrize("theme", [*THEMES, "a theme this generator does not know"])
 def test_every_theme_draws(tmp_path, theme):
     assert picture(tmp_path, request(theme=theme), 3)[:2] == b"\xff\xd8"
 
