@@ -167,6 +167,28 @@ def order_fail(order_id: int, lease_token, error: str, *, worker_id: str = "work
     return order
 
 
+# What a worker's write left behind, looked for when its connection was lost around the COMMIT (orders/blips.py).
+
+
+def claimed_by(claimer: str) -> Order | None:
+    """Return the order `claimer` holds a live lease on: its claim landed although the answer was lost."""
+    return Order.objects.live_generating().filter(worker_id=claimer[:100]).order_by("-started_at").first()
+
+
+def finished_with(order_id: int, pdf_name: str) -> Order | None:
+    """Return the order if it is done with the book `pdf_name`: the worker's finish landed."""
+    return Order.objects.filter(pk=order_id, status=Status.DONE, pdf=pdf_name).first()
+
+
+def failure_recorded(order_id: int, error: str, claimer: str) -> Order | None:
+    """Return the order if `claimer` already took it out of generating with `error`: the worker's fail landed."""
+    order = Order.objects.filter(pk=order_id, last_error=error[:2000]).exclude(status=Status.GENERATING).first()
+    last = order.events.order_by("-at", "-id").first() if order else None
+    if last is None or last.from_status != Status.GENERATING or last.actor != claimer[:100]:
+        return None
+    return order
+
+
 def leases_recover_expired() -> int:
     """Put orders whose worker vanished back in their place in the queue; fail them at the attempt limit."""
     recovered = 0

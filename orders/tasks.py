@@ -2,7 +2,8 @@
 
 `process_next_order` claims one order and builds its book under a lease kept alive by a heartbeat thread; every write
 names the lease token, so a worker that lost its lease changes nothing. A redelivered or duplicate task is harmless:
-the claim is the lock, and without a ready order and a free slot the task simply returns.
+the claim is the lock, and without a ready order and a free slot the task simply returns. A database restart or a
+dropped connection is ridden out (orders/blips.py): the book goes on under the same lease.
 """
 
 import hashlib
@@ -12,14 +13,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from generation.backends import get_generator
 from generation.base import BookRequest, Story
 from generation.book import build_book, clear_pages, new_book_name
 
-from . import emails, queue
+from . import blips, emails, queue
+from .blips import DatabaseUnreachable, ride_out_blips
 from .models import LeaseLost, Order, WorkerHeartbeat
 
 log = logging.getLogger("hera.worker")
@@ -30,17 +32,27 @@ STALE_HEARTBEATS = timedelta(days=1)
 def process_next_order() -> str | None:
     """Claim the next ready order and build its book; return its reference, or None when there was nothing to do."""
     me = queue.worker_id()
-    order = queue.order_claim_next(me)
+    order = ride_out_blips(
+        lambda: queue.order_claim_next(me), what="claiming an order", landed=lambda: queue.claimed_by(me)
+    )
     if order is None:
         queue.heartbeat_record(queue.cluster_id())
         return None
     try:
         build_order(order, me)
     finally:
-        queue.heartbeat_record(queue.cluster_id())
-        if Order.objects.ready().exists():
-            queue.wake_worker()
+        try:
+            ride_out_blips(wake_for_next_order, what="waking the worker for the next order")
+        except DatabaseUnreachable:
+            log.warning("database unreachable after order %s; queue_tick will wake the worker", order.reference)
     return order.reference
+
+
+def wake_for_next_order() -> None:
+    """Say the worker is alive and, if an order is ready, wake it (a duplicate wake-up is harmless)."""
+    queue.heartbeat_record(queue.cluster_id())
+    if Order.objects.ready().exists():
+        queue.wake_worker()
 
 
 def queue_tick() -> None:
@@ -83,12 +95,19 @@ def build_order(order: Order, me: str) -> None:
     try:
         story = Story.from_dict(order.story) if order.story else None
 
+        # Both writes are fenced by the lease token and idempotent, so running one twice is harmless.
         def on_story(written: Story) -> None:
-            queue.order_save_story(order.pk, lease, written.to_dict())
+            story = written.to_dict()
+            ride_out_blips(
+                lambda: queue.order_save_story(order.pk, lease, story), what=f"saving the story of #{order.pk}"
+            )
 
         def on_page_done(pages_done: int) -> None:
             keeper.check()
-            queue.order_record_progress(order.pk, lease, pages_done)
+            ride_out_blips(
+                lambda: queue.order_record_progress(order.pk, lease, pages_done),
+                what=f"recording page {pages_done} of #{order.pk}",
+            )
 
         result = build_book(
             book_request(order),
@@ -101,18 +120,24 @@ def build_order(order: Order, me: str) -> None:
         )
         new_pdf = result.pdf_name
         keeper.check()
-        queue.order_finish(order.pk, lease, new_pdf, worker_id=me)
+        ride_out_blips(
+            lambda: queue.order_finish(order.pk, lease, new_pdf, worker_id=me),
+            what=f"finishing #{order.pk}",
+            landed=lambda: queue.finished_with(order.pk, new_pdf),
+        )
     except LeaseLost as exc:
         log.warning("order %s: lease lost, stopping without writing (%s)", order.reference, exc)
         discard(new_pdf)
         return
+    except DatabaseUnreachable as exc:
+        # The new PDF stays: a finish cut off at its COMMIT may have made it the book served. The lease lapses and
+        # recovery puts the order back in its place, to resume from its pages.
+        log.warning("order %s: stopping without writing, the lease will lapse (%s)", order.reference, exc)
+        return
     except Exception as exc:
         log.exception("order %s: generation failed", order.reference)
         discard(new_pdf)
-        try:
-            queue.order_fail(order.pk, lease, f"{exc.__class__.__name__}: {exc}", worker_id=me)
-        except LeaseLost:
-            log.warning("order %s: lease lost before the failure could be recorded", order.reference)
+        order_record_failure(order, lease, f"{exc.__class__.__name__}: {exc}", me)
         return
     finally:
         keeper.stop()
@@ -120,6 +145,20 @@ def build_order(order: Order, me: str) -> None:
     if old_pdf and old_pdf != new_pdf:
         discard(old_pdf)
     clear_pages(default_storage, work_prefix(order), order.page_count)
+
+
+def order_record_failure(order: Order, lease, error: str, me: str) -> None:
+    """Record the failed attempt, unless the lease is gone or the database stays away (the lease then lapses)."""
+    try:
+        ride_out_blips(
+            lambda: queue.order_fail(order.pk, lease, error, worker_id=me),
+            what=f"recording the failure of #{order.pk}",
+            landed=lambda: queue.failure_recorded(order.pk, error, me),
+        )
+    except LeaseLost:
+        log.warning("order %s: lease lost before the failure could be recorded", order.reference)
+    except DatabaseUnreachable:
+        log.warning("order %s: database unreachable, the failure is not recorded; the lease will lapse", order.reference)
 
 
 def discard(name: str) -> None:
@@ -144,19 +183,29 @@ class LeaseKeeper(threading.Thread):
         self.lost = threading.Event()
 
     def run(self) -> None:
+        delay, failures = self.interval, 0
         try:
-            while not self.stopped.wait(self.interval):
+            while not self.stopped.wait(delay):
                 try:
-                    if not queue.lease_renew(self.order_id, self.lease_token, self.heartbeat_id):
-                        log.warning("order #%d: lease lost, the build will stop", self.order_id)
-                        self.lost.set()
-                        return
-                except Exception:
-                    # A blip (DatabaseError, a closed connection's InterfaceError…): the lease lasts three intervals,
-                    # so the next beat can still save it. A keeper that died here would let the lease lapse silently
-                    # while the book goes on, and another worker would claim it.
-                    log.warning("order #%d: lease heartbeat failed, retrying", self.order_id, exc_info=True)
-                    close_old_connections()
+                    renewed = queue.lease_renew(self.order_id, self.lease_token, self.heartbeat_id)
+                except Exception as exc:
+                    # A blip (a restart, a dropped connection's InterfaceError…): the lease lasts three intervals, so
+                    # a beat soon after the database is back still saves it; the broken connection is dropped so the
+                    # next beat opens a new one. A keeper that died here would let the lease lapse silently while the
+                    # book goes on, and another worker would claim it.
+                    log.warning(
+                        "order #%d: lease heartbeat failed, retrying (%s)", self.order_id, blips.first_line(exc),
+                        exc_info=failures == 0,
+                    )
+                    connection.close()
+                    failures += 1
+                    delay = min(self.interval, blips.FIRST_DELAY_SECONDS * 2 ** min(failures, 10))
+                    continue
+                if not renewed:
+                    log.warning("order #%d: lease lost, the build will stop", self.order_id)
+                    self.lost.set()
+                    return
+                delay, failures = self.interval, 0
         finally:
             connection.close()  # this thread's own connection
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import InterfaceError
+from django.db import InterfaceError, connection
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
@@ -248,6 +248,34 @@ def test_lease_keeper_outlives_a_failed_beat(claimed, keeper, monkeypatch):
     time.sleep(4.5)  # past the lease renewed by the failed beat (at 1 s, for 3 s)
     claimed.refresh_from_db()
     assert failures and claimed.lease_expires_at > timezone.now()
+
+
+def test_lease_keeper_renews_soon_after_its_connection_is_dropped(keeper, settings):
+    settings.HERA_LEASE_SECONDS = 6  # a beat every 2 s
+    make_order(status="queued")
+    claimed = queue.order_claim_next("w")
+    keeper(claimed.pk, claimed.lease_token)
+    renewed = wait_for_renewal(claimed, after=claimed.lease_expires_at, within=4)
+    with connection.cursor() as cursor:  # the keeper's connection: the only other one on this test database
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    dropped = time.monotonic()
+    wait_for_renewal(claimed, after=renewed, within=4)
+    # The beat due 2 s after the last one fails on the dead connection; the next one follows a moment later, not
+    # a whole interval (2 s) later.
+    assert time.monotonic() - dropped < 3.5
+
+
+def wait_for_renewal(order: Order, *, after, within: float):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        expires = Order.objects.get(pk=order.pk).lease_expires_at
+        if expires > after:
+            return expires
+        time.sleep(0.05)
+    pytest.fail(f"the lease was not renewed within {within}s")
 
 
 def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():
