@@ -78,8 +78,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "hera",  # before django_q: its qcluster command (logs in English) replaces django-q2's
     "django_q",
-    "hera",
     "orders",
     "generation",
 ]
@@ -117,9 +117,15 @@ TEMPLATES = [
 
 # Database: SQLite in var/ by default. WAL and a busy timeout let the web process and the worker share the file;
 # IMMEDIATE transactions take the write lock up front so two writers queue instead of failing mid-transaction.
+# Connections are closed after each request unless HERA_DB_CONN_MAX_AGE keeps them (seconds) to save the set-up of a
+# new one (TLS to a managed database). A kept connection is checked before a request reuses it: after a database
+# restart, the first request opens a new one instead of answering 500 on the dead one.
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hera.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+HERA_DB_CONN_MAX_AGE = env_int("HERA_DB_CONN_MAX_AGE", 0)
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=HERA_DB_CONN_MAX_AGE, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     sqlite_path = Path(DATABASES["default"]["NAME"])
     if not sqlite_path.is_absolute():
@@ -250,6 +256,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "hera": {"handlers": ["console"], "level": env_str("HERA_LOG_LEVEL", "INFO"), "propagate": False},
-        "django_q": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django-q": {"handlers": ["console"], "level": "WARNING", "propagate": False},  # django-q2's logger
     },
 }

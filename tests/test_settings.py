@@ -57,6 +57,13 @@ def test_database_url_selects_postgresql(load_settings):
     assert (db["ENGINE"], db["HOST"], db["PORT"], db["NAME"]) == ("django.db.backends.postgresql", "db.internal", 6543, "books")
 
 
+def test_database_connections_are_per_request_by_default_and_checked_before_reuse_when_kept(load_settings):
+    default = load_settings(DATABASE_URL="postgres://u:p@db.example:5432/hera")["DATABASES"]["default"]
+    assert (default["CONN_MAX_AGE"], default["CONN_HEALTH_CHECKS"]) == (0, True)
+    kept = load_settings(HERA_DB_CONN_MAX_AGE="600")["DATABASES"]["default"]
+    assert (kept["CONN_MAX_AGE"], kept["CONN_HEALTH_CHECKS"]) == (600, True)
+
+
 def test_queue_variables_are_read(load_settings):
     s = load_settings(HERA_MINUTES_PER_BOOK="7", HERA_CONCURRENT_GENERATIONS="2", HERA_LEASE_SECONDS="30",
                       HERA_MAX_ATTEMPTS="5", HERA_BASE_URL="https://hera.example/")
