@@ -235,6 +235,7 @@ HERA_BOOK_TIMEOUT_SECONDS = env_int("HERA_BOOK_TIMEOUT_SECONDS", 1800, minimum=6
 Q_CLUSTER = {
     "name": "hera",
     "orm": "default",
+    "broker_class": "orders.broker.BlipProofORM",  # the ORM broker, through database restarts (orders/broker.py)
     "workers": env_int("HERA_WORKERS", HERA_CONCURRENT_GENERATIONS, minimum=1),
     "recycle": 1,
     "max_rss": env_int("HERA_WORKER_MAX_RSS_KB", 300_000, minimum=50_000),

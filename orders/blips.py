@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 
 log = logging.getLogger("hera.worker")
 
@@ -32,14 +32,14 @@ class DatabaseUnreachable(Exception):
     """The database stayed away past a third of the lease; whether the last write landed is unknown."""
 
 
-def connection_lost(exc: Exception) -> bool:
+def connection_lost(exc: Exception, using: str = DEFAULT_DB_ALIAS) -> bool:
     """Tell a lost or refused connection from an error of the statement itself (a deadlock, a timeout…)."""
     if isinstance(exc, InterfaceError):
         return True
     sqlstate = getattr(exc.__cause__, "sqlstate", None) or ""
     if sqlstate.startswith("08") or sqlstate in LOST_SQLSTATES:
         return True
-    raw = connection.connection
+    raw = connections[using].connection
     return raw is None or bool(getattr(raw, "closed", False)) or bool(getattr(raw, "broken", False))
 
 

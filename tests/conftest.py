@@ -1,8 +1,11 @@
 import os
 import socket
+import time
 
+import psycopg
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from orders import queue
 from orders.models import Kind, Order, Priority, Status
@@ -94,3 +97,45 @@ def embedded_env(tmp_path, **extra: str) -> dict:
     env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}", HERA_MEDIA_ROOT=str(tmp_path / "media"), **extra)
     return env
+
+
+# A database blip, for real: this test's own connection dropped, or pointed at a port where nothing listens.
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def admin_connection() -> psycopg.Connection:
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
+        dbname=db["NAME"], autocommit=True,
+    )
+
+
+def drop_own_connection() -> None:
+    """Terminate this test's own backend from a second connection, as a restart would, and wait until it is gone."""
+    pid = backend_pid()
+    with admin_connection() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def refuse_connections():
+    """Return a function pointing this thread's connection at a port where nothing listens; undone after the test."""
+    port = connection.settings_dict["PORT"]
+
+    def refuse() -> None:
+        connection.close()
+        connection.settings_dict["PORT"] = free_port()
+
+    yield refuse
+    connection.close()
+    connection.settings_dict["PORT"] = port

@@ -11,6 +11,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -73,13 +74,22 @@ class PrivateServer:
     def start(self) -> None:
         self.run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
         # fsync off: a throwaway server, and the machine is shared.
+        self.launch()
+        self.sql("CREATE DATABASE hera", dbname="postgres")
+
+    def launch(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
-        self.sql("CREATE DATABASE hera", dbname="postgres")
 
     def restart(self) -> None:
         """Restart the server as maintenance would: sessions terminated ("fast"), back when it accepts connections."""
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "-t", "60", "restart")
+
+    def outage(self, seconds: float) -> None:
+        """Stop the server as a failover would (sessions terminated), keep it down `seconds`, start it again."""
+        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+        time.sleep(seconds)
+        self.launch()
 
     def stop(self) -> None:
         try:

@@ -3,14 +3,13 @@
 import threading
 import time
 
-import psycopg
 import pytest
 from django.db import OperationalError, connection, transaction
 
 from orders import queue
 from orders.blips import DatabaseUnreachable, ride_out_blips
 from orders.models import EmailKind, LeaseLost, Order, OutboundEmail, Status
-from tests.conftest import free_port, make_order, order_in
+from tests.conftest import backend_pid, drop_own_connection, make_order, order_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,31 +21,6 @@ def email_threads_finish():
     for thread in threading.enumerate():
         if thread.name.startswith("hera-email-"):
             thread.join(timeout=15)
-
-
-def backend_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
-
-
-def admin_connection() -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-        dbname=db["NAME"], autocommit=True,
-    )
-
-
-def drop_own_connection() -> None:
-    """Terminate this test's own backend from a second connection, as a restart would, and wait until it is gone."""
-    pid = backend_pid()
-    with admin_connection() as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-        deadline = time.monotonic() + 10
-        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
-            assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
-            time.sleep(0.02)
 
 
 def cut_off_after(write):
@@ -64,17 +38,6 @@ def cut_off_after(write):
     return run
 
 
-@pytest.fixture
-def unreachable_port():
-    """Point this thread's connection at a port where nothing listens (a refused connection); put it back after."""
-    port = connection.settings_dict["PORT"]
-    connection.close()
-    connection.settings_dict["PORT"] = free_port()
-    yield port
-    connection.close()
-    connection.settings_dict["PORT"] = port
-
-
 def test_a_write_on_a_dropped_connection_runs_again_on_a_new_one():
     order = order_in(Status.GENERATING)
     before = backend_pid()
@@ -84,7 +47,7 @@ def test_a_write_on_a_dropped_connection_runs_again_on_a_new_one():
     assert backend_pid() != before
 
 
-def test_a_refused_connection_is_tried_again_until_the_database_answers(unreachable_port, settings):
+def test_a_refused_connection_is_tried_again_until_the_database_answers(refuse_connections, settings):
     settings.HERA_LEASE_SECONDS = 60
     runs = []
 
@@ -92,7 +55,9 @@ def test_a_refused_connection_is_tried_again_until_the_database_answers(unreacha
         runs.append(time.monotonic())
         return backend_pid()
 
-    back = threading.Timer(1.0, lambda: connection.settings_dict.__setitem__("PORT", unreachable_port))
+    port = connection.settings_dict["PORT"]
+    refuse_connections()
+    back = threading.Timer(1.0, lambda: connection.settings_dict.__setitem__("PORT", port))
     back.start()
     started = time.monotonic()
     assert ride_out_blips(write, what="a read") > 0
@@ -100,8 +65,9 @@ def test_a_refused_connection_is_tried_again_until_the_database_answers(unreacha
     assert len(runs) > 2 and time.monotonic() - started >= 1.0
 
 
-def test_the_attempt_ends_when_the_database_stays_away_past_a_third_of_the_lease(unreachable_port, settings):
+def test_the_attempt_ends_when_the_database_stays_away_past_a_third_of_the_lease(refuse_connections, settings):
     settings.HERA_LEASE_SECONDS = 3
+    refuse_connections()
     started = time.monotonic()
     with pytest.raises(DatabaseUnreachable):
         ride_out_blips(backend_pid, what="a read")

@@ -119,7 +119,14 @@ def drop_worker_connections(server: PrivateServer) -> None:
     assert server.terminate(WORKER_APP) >= 1  # at least the connection the book is written with
 
 
-@pytest.mark.parametrize("blip", [restart, drop_worker_connections], ids=["restart", "connections-dropped"])
+def down_for_five_seconds(server: PrivateServer) -> None:
+    server.outage(5)
+
+
+@pytest.mark.parametrize(
+    "blip", [restart, drop_worker_connections, down_for_five_seconds],
+    ids=["restart", "connections-dropped", "down-5s"],
+)
 def test_a_database_blip_mid_book_costs_seconds_not_the_lease_and_the_cluster_takes_the_next_order(
     server, clusters, blip
 ):
@@ -149,6 +156,7 @@ def test_a_database_blip_mid_book_costs_seconds_not_the_lease_and_the_cluster_ta
     wait_for(lambda: status_of(server, second) == "done", timeout=60, what="the order paid after the blip", poll=0.2)
     assert order_state(server, second)[2] == 1
     assert cluster.poll() is None  # the same cluster, still running
+    assert "reincarnated" not in log.read_text()  # and none of its pusher, monitor, workers died on the way
     print(
         f"{blip.__name__}: database back after {back - started:.1f}s, progress after {resumed - started:.1f}s, "
         f"second order made {time.monotonic() - paid:.1f}s after its payment"
