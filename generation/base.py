@@ -3,6 +3,7 @@
 Generation knows nothing of orders, payments or HTTP: it receives a BookRequest and writes files.
 """
 
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -10,6 +11,13 @@ from typing import Protocol
 
 class GenerationError(Exception):
     """A generator could not produce a story or a picture (bad answer, safety block, truncation, network)."""
+
+
+class GenerationConfigError(GenerationError):
+    """The generator is misconfigured (key, model, API version, a refused request): the operator's problem.
+
+    The worker pauses generation on it instead of counting an attempt against the customer's order.
+    """
 
 
 @dataclass(frozen=True)
@@ -44,4 +52,43 @@ class Generator(Protocol):
         """Write the title and one text per page, about the child, on the theme, in the request's language."""
 
     def illustrate_page(self, request: BookRequest, story: Story, page_index: int, out_path: Path) -> None:
-        """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG."""
+        """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG.
+
+        A generator whose `uses_reference` is true also takes `reference=`: a small JPEG of the hero as first drawn.
+        """
+
+
+@dataclass
+class ModelUsage:
+    """What one kind of call (the story, the pictures) cost: calls, our own retries, tokens Google reported."""
+
+    calls: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    thoughts_tokens: int = 0
+
+    def add(self, other: "ModelUsage") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class UsageMeter:
+    """Count calls and tokens as they happen (from several illustration threads); `take()` hands over the delta."""
+
+    ROLES = ("story", "pictures")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = {role: ModelUsage() for role in self.ROLES}
+
+    def record(self, role: str, usage: ModelUsage) -> None:
+        with self._lock:
+            self._pending[role].add(usage)
+
+    def take(self) -> dict[str, dict[str, int]]:
+        """Return what was recorded since the last take (only roles with calls), and start again from zero."""
+        with self._lock:
+            taken = {role: asdict(usage) for role, usage in self._pending.items() if usage.calls}
+            self._pending = {role: ModelUsage() for role in self.ROLES}
+        return taken

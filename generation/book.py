@@ -23,10 +23,10 @@ from django.core.files.storage import Storage, default_storage
 
 from .base import BookRequest, GenerationError, Generator, Story
 from .pdf import build_pdf
+from .pictures import JPEG_END, JPEG_START, save_reference
 
 log = logging.getLogger("hera.worker")
 
-JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt() parameter numbers
 
 
@@ -47,6 +47,11 @@ class MovableFile(File):
 
 def page_name(work_prefix: str, index: int) -> str:
     return f"{work_prefix.rstrip('/')}/page-{index + 1:02d}.jpg"
+
+
+def reference_name(work_prefix: str) -> str:
+    """The hero's reference picture: kept once per book beside the pages, so a resumed book sends the same one."""
+    return f"{work_prefix.rstrip('/')}/hero.jpg"
 
 
 def new_book_name(stem: str) -> str:
@@ -109,6 +114,7 @@ class BookBuild:
     pictures: list[Path] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
     done: int = 0
+    reference: Path | None = None
 
     def reuse_checkpoints(self) -> int:
         """Find the pages already in storage; return how many there are, and report them as done."""
@@ -126,9 +132,14 @@ class BookBuild:
         if not self.missing:
             return 0
         tune_allocator()
+        waiting = list(self.missing)
+        if getattr(self.generator, "uses_reference", False):
+            if waiting[0] == 0:
+                # The first page is drawn alone: the others are drawn after it, looking at its hero.
+                self.arrived(0, self.draw(waiting.pop(0)))
+            self.reference = self.hero_reference()
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="hera-illustrate")
         pending: dict[Future, int] = {}
-        waiting = list(self.missing)
         try:
             # Submit no more than the pool can run, so a stop leaves nothing queued behind it.
             while waiting or pending:
@@ -147,10 +158,23 @@ class BookBuild:
     def draw(self, index: int) -> float:
         """Illustrate one page into the work folder (runs in a pool thread); return the seconds it took."""
         started = time.monotonic()
-        self.generator.illustrate_page(self.request, self.story, index, self.pictures[index])
+        if self.reference is not None and index > 0:
+            self.generator.illustrate_page(self.request, self.story, index, self.pictures[index], reference=self.reference)
+        else:
+            self.generator.illustrate_page(self.request, self.story, index, self.pictures[index])
         if not is_complete_jpeg(self.pictures[index]):
             raise GenerationError(f"Page {index + 1} was not written as a JPEG.")
         return time.monotonic() - started
+
+    def hero_reference(self) -> Path:
+        """Return the book's reference picture, made once from the first page and checkpointed beside it."""
+        name = reference_name(self.work_prefix)
+        local = checkpoint_path(self.storage, name, self.workdir)
+        if local is None:
+            local = self.workdir / "hero.jpg"
+            save_reference(self.pictures[0], local)
+            save_checkpoint(self.storage, name, local)
+        return local
 
     def arrived(self, index: int, seconds: float) -> None:
         save_checkpoint(self.storage, self.page_name(index), self.pictures[index])
@@ -242,6 +266,7 @@ def clear_pages(storage: Storage, work_prefix: str, page_count: int = 0) -> None
         _, files = storage.listdir(work_prefix)
     except (FileNotFoundError, NotImplementedError):
         files = [Path(page_name(work_prefix, i)).name for i in range(max(page_count, 24))]
+        files.append(Path(reference_name(work_prefix)).name)
     for filename in files:
         name = f"{work_prefix.rstrip('/')}/{filename}"
         if storage.exists(name):

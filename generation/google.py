@@ -3,6 +3,13 @@
 Imagen is shut down and google-genai refuses `generate_images` with an API key, so pictures come from
 `generate_content` on an image model asked for the IMAGE modality. google-genai retries nothing unless told to,
 and `response.parsed` is silently None on a truncated or blocked answer: both are handled here.
+
+Checked against google-genai 3.6 (googleapis/python-genai): `HttpOptions(api_version=…)` overrides the SDK's `v1`
+default (`_api_client.GOOGLE_AI_API_DEFAULT_VERSION`); `ImageConfig` is sent as `imageConfig {aspectRatio,
+imageSize}`; an image model's draft pictures come back as parts with `thought=True` before the final one;
+`usage_metadata` carries `prompt_token_count`, `candidates_token_count` and `thoughts_token_count`; `models.get`
+answers a Model whose `supportedGenerationMethods` the SDK names `supported_actions`. Field names and the missing
+v1 fields: googleapis/googleapis google/ai/generativelanguage/{v1,v1beta}/generative_service.proto.
 """
 
 import logging
@@ -17,14 +24,18 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field
 
-from generation.base import BookRequest, GenerationError, Story
+from generation.base import BookRequest, GenerationConfigError, GenerationError, ModelUsage, Story, UsageMeter
 from generation.pictures import save_answer_as_jpeg
 
 logger = logging.getLogger("hera.generation")
 
-# Pictures are drawn into the PDF by path; 1536 px is sharp on a printed page and keeps a decoded page under 7 MB.
-MAX_PICTURE_SIDE = 1536
+# The picture's long side kept into the PDF, by HERA_IMAGE_SIZE: 2K gives 2048 px, 252 dpi on the 20.6 cm page.
+PICTURE_SIDES = {"1K": 1024, "2K": 2048, "4K": 4096}
+# The page is square (generation/pdf.py); 1:1 is one of the image model's aspect ratios (docs/image-generation).
 ASPECT_RATIO = "1:1"
+# Answers that mean the request or the setup is wrong, not this book: a refused key (400 API_KEY_INVALID, 401,
+# 403), an unknown or shut-down model (404), a malformed request such as a field this API version lacks (400).
+CONFIGURATION_STATUS_CODES = {400, 401, 403, 404}
 REQUEST_TIMEOUT_MS = 180_000  # an image can take a minute; beyond three the connection is presumed dead
 RETRYABLE_STATUS_CODES = [408, 429, 500, 502, 503, 504]
 # Finish reasons that mean "a filter stopped the answer", as opposed to a truncation or a normal stop.
@@ -44,6 +55,14 @@ STYLE_GUIDE = (
     "rounded friendly shapes, bright but soft colours, clear composition, full-bleed scene, nothing frightening."
 )
 NO_TEXT = "No text, letters, words, numbers, captions or speech bubbles anywhere in the image."
+SOFTER = (
+    "Keep everything calm, gentle and everyday: fully clothed characters, no danger, no weapons, no injuries, "
+    "nothing scary or sad, simple friendly settings."
+)
+REFERENCE_NOTE = (
+    "The attached picture shows the main character as already drawn in this book: keep exactly the same face, "
+    "hair, skin, clothes and colours."
+)
 
 
 class StoryPage(BaseModel):
@@ -103,13 +122,43 @@ def story_prompt(request: BookRequest) -> str:
     )
 
 
-def picture_prompt(story: Story, page_index: int) -> str:
+def picture_prompt(story: Story, page_index: int, *, softened: bool = False, reference: bool = False) -> str:
     """Return the image prompt for one page: style, the character verbatim (for consistency), the scene, no text."""
     return (
         f"{STYLE_GUIDE}\n"
         f"The main character, drawn exactly like this on every page: {story.character}\n"
-        f"This page shows: {story.illustration_prompts[page_index]}\n"
-        f"{NO_TEXT}"
+        + (f"{REFERENCE_NOTE}\n" if reference else "")
+        + f"This page shows: {story.illustration_prompts[page_index]}\n"
+        + (f"{SOFTER}\n" if softened else "")
+        + NO_TEXT
+    )
+
+
+def picture_side() -> int:
+    return PICTURE_SIDES[settings.HERA_IMAGE_SIZE]
+
+
+def image_config() -> types.ImageConfig:
+    return types.ImageConfig(aspect_ratio=ASPECT_RATIO, image_size=settings.HERA_IMAGE_SIZE)
+
+
+def is_blocked(response: types.GenerateContentResponse) -> bool:
+    """Tell a safety block (of the prompt or of the answer) from other refusals."""
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason is not None:
+        return True
+    return bool(response.candidates) and response.candidates[0].finish_reason in BLOCKING_FINISH_REASONS
+
+
+def usage_of(response: types.GenerateContentResponse) -> ModelUsage:
+    meta = response.usage_metadata
+    if meta is None:
+        return ModelUsage(calls=1)
+    return ModelUsage(
+        calls=1,
+        prompt_tokens=meta.prompt_token_count or 0,
+        output_tokens=meta.candidates_token_count or 0,
+        thoughts_tokens=meta.thoughts_token_count or 0,
     )
 
 
@@ -128,6 +177,13 @@ def refusal_reason(response: types.GenerateContentResponse) -> str | None:
     return None
 
 
+def finish_message(response: types.GenerateContentResponse) -> str:
+    """Return Google's own words about why the answer stopped (`finishMessage`), if it gave any."""
+    if response.candidates and response.candidates[0].finish_message:
+        return f": {response.candidates[0].finish_message}"
+    return ""
+
+
 def finish_reason(response: types.GenerateContentResponse) -> str:
     """Return the first candidate's finish reason as a name, for error messages."""
     if not response.candidates or response.candidates[0].finish_reason is None:
@@ -139,17 +195,20 @@ def enum_name(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
-def save_picture(data: bytes, out_path: Path) -> tuple[int, int]:
-    """Write image bytes as an RGB JPEG no larger than MAX_PICTURE_SIDE, atomically; return its size."""
-    return save_answer_as_jpeg(data, out_path, max_side=MAX_PICTURE_SIDE)
+def save_picture(data: bytes, out_path: Path, max_side: int | None = None) -> tuple[int, int]:
+    """Write image bytes as an RGB JPEG no larger than the HERA_IMAGE_SIZE side, atomically; return its size."""
+    return save_answer_as_jpeg(data, out_path, max_side=max_side or picture_side())
 
 
 class GoogleGenerator:
     """Write the story with settings.HERA_TEXT_MODEL and draw each page with settings.HERA_IMAGE_MODEL."""
 
+    uses_reference = True  # pages 2..n carry a small picture of the hero as first drawn
+
     def __init__(self, retry_options: types.HttpRetryOptions | None = None, timeout_ms: int = REQUEST_TIMEOUT_MS):
         self.retry_options = retry_options or default_retry_options()
         self.timeout_ms = timeout_ms
+        self.meter = UsageMeter()
         self._client: genai.Client | None = None
         self._client_lock = threading.Lock()  # pages may be illustrated from several threads at once
 
@@ -159,11 +218,12 @@ class GoogleGenerator:
         with self._client_lock:
             if self._client is None:
                 if not settings.GOOGLE_API_KEY:
-                    raise GenerationError("The Google generator needs GOOGLE_API_KEY.")
+                    raise GenerationConfigError("The Google generator needs GOOGLE_API_KEY.")
                 self._client = genai.Client(
                     api_key=settings.GOOGLE_API_KEY,
                     http_options=types.HttpOptions(
                         base_url=settings.HERA_GENAI_BASE_URL or None,
+                        api_version=settings.HERA_GENAI_API_VERSION,
                         timeout=self.timeout_ms,
                         retry_options=self.retry_options.model_copy(),
                     ),
@@ -174,18 +234,21 @@ class GoogleGenerator:
         """Write the title and one text per page, about the child, on the theme, in the request's language."""
         model = settings.HERA_TEXT_MODEL
         started = time.monotonic()
-        response = self._generate(
-            model,
-            story_prompt(request),
-            types.GenerateContentConfig(
-                system_instruction=story_instruction(request),
-                response_mime_type="application/json",
-                response_schema=StoryDraft,
-            ),
-        )
+        for softened in (False, True):
+            instruction = story_instruction(request) + (f"\n- {SOFTER}" if softened else "")
+            response = self._generate(
+                "story", model, story_prompt(request),
+                types.GenerateContentConfig(
+                    system_instruction=instruction, response_mime_type="application/json", response_schema=StoryDraft
+                ),
+                retry=softened,
+            )
+            if not (is_blocked(response) and not softened):
+                break
+            logger.warning("story blocked model=%s: %s; retrying once, softened", model, refusal_reason(response))
         reason = refusal_reason(response)
         if reason:
-            raise GenerationError(f"Gemini ({model}) did not write the story: {reason}.")
+            raise GenerationError(f"Gemini ({model}) did not write the story: {reason}{finish_message(response)}.")
         draft = response.parsed
         if not isinstance(draft, StoryDraft):
             snippet = (response.text or "")[:200]
@@ -197,25 +260,30 @@ class GoogleGenerator:
         )
         return story
 
-    def illustrate_page(self, request: BookRequest, story: Story, page_index: int, out_path: Path) -> None:
-        """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG."""
+    def illustrate_page(
+        self, request: BookRequest, story: Story, page_index: int, out_path: Path, reference: Path | None = None
+    ) -> None:
+        """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG; retry a refusal once, softened."""
         model = settings.HERA_IMAGE_MODEL
         started = time.monotonic()
-        response = self._generate(
-            model,
-            picture_prompt(story, page_index),
-            types.GenerateContentConfig(
-                response_modalities=["IMAGE"], image_config=types.ImageConfig(aspect_ratio=ASPECT_RATIO)
-            ),
-        )
-        reason = refusal_reason(response)
-        if reason:
-            raise GenerationError(f"Gemini ({model}) did not draw page {page_index + 1}: {reason}.")
-        data = first_image(response)
-        if data is None:
-            raise GenerationError(
-                f"Gemini ({model}) returned no image for page {page_index + 1} (finish reason {finish_reason(response)})."
-            )
+        config = types.GenerateContentConfig(response_modalities=["IMAGE"], image_config=image_config())
+        hero = reference.read_bytes() if reference else None  # about 40 KB, read per call rather than kept
+        for softened in (False, True):
+            parts = [types.Part.from_text(text=picture_prompt(story, page_index, softened=softened, reference=bool(hero)))]
+            if hero:
+                parts.append(types.Part.from_bytes(data=hero, mime_type="image/jpeg"))
+            response = self._generate("pictures", model, parts, config, retry=softened)
+            problem = refusal_reason(response)
+            data = None if problem else final_image(response)
+            if data is not None:
+                break
+            problem = problem or f"no image for page {page_index + 1} (finish reason {finish_reason(response)})"
+            if softened:
+                raise GenerationError(
+                    f"Gemini ({model}) did not draw page {page_index + 1}: {problem}{finish_message(response)}; "
+                    "the same twice, the second time with a softened prompt."
+                )
+            logger.warning("page %d refused model=%s: %s; retrying once, softened", page_index + 1, model, problem)
         del response  # the answer holds the image a second time; free it before decoding
         try:
             size = save_picture(data, out_path)
@@ -226,14 +294,54 @@ class GoogleGenerator:
             model, page_index + 1, size[0], size[1], time.monotonic() - started,
         )
 
-    def _generate(self, model: str, prompt: str, config: types.GenerateContentConfig) -> types.GenerateContentResponse:
-        """Call generate_content, turning API and network failures (after the SDK's retries) into GenerationError."""
+    def check_configuration(self) -> list[tuple[bool, str]]:
+        """Ask models.get about both models (free, nothing generated); return (ok, plain sentence) findings."""
+        findings = [(True, f"Gemini API version {settings.HERA_GENAI_API_VERSION}, pictures at {settings.HERA_IMAGE_SIZE}.")]
+        for role, model in (("story", settings.HERA_TEXT_MODEL), ("pictures", settings.HERA_IMAGE_MODEL)):
+            try:
+                found = self.client.models.get(model=model)
+            except GenerationConfigError as exc:
+                return [*findings, (False, str(exc))]
+            except errors.APIError as exc:
+                findings.append((False, model_problem(role, model, exc)))
+                if exc.code in (400, 401, 403):
+                    break  # the key was refused: asking about the other model would say the same
+                continue
+            except httpx2.HTTPError as exc:
+                return [*findings, (False, f"The Gemini API could not be reached: {exc!r}.")]
+            actions = found.supported_actions or []
+            if "generateContent" not in actions:
+                findings.append((False, f"The {role} model {model} exists but does not offer generateContent."))
+            else:
+                findings.append((True, f"The {role} model {model} exists ({found.display_name or model}) and offers generateContent."))
+        return findings
+
+    def _generate(
+        self, role: str, model: str, contents, config: types.GenerateContentConfig, *, retry: bool = False
+    ) -> types.GenerateContentResponse:
+        """Call generate_content and count it; API refusals of the setup become GenerationConfigError."""
         try:
-            return self.client.models.generate_content(model=model, contents=prompt, config=config)
+            response = self.client.models.generate_content(model=model, contents=contents, config=config)
         except errors.APIError as exc:
-            raise GenerationError(f"Gemini ({model}) answered {exc.code} {exc.status}: {exc.message}") from exc
+            message = f"Gemini ({model}) answered {exc.code} {exc.status}: {exc.message}"
+            if exc.code in CONFIGURATION_STATUS_CODES:
+                raise GenerationConfigError(message) from exc
+            raise GenerationError(message) from exc
         except httpx2.HTTPError as exc:
             raise GenerationError(f"Gemini ({model}) could not be reached: {exc!r}") from exc
+        usage = usage_of(response)
+        usage.retries = int(retry)
+        self.meter.record(role, usage)
+        return response
+
+
+def model_problem(role: str, model: str, exc: errors.APIError) -> str:
+    """Say in plain words what a models.get refusal means."""
+    if exc.code == 404:
+        return f"The {role} model {model} does not exist or was shut down (404 {exc.status}). Pick a current one."
+    if exc.code in (400, 401, 403):
+        return f"GOOGLE_API_KEY was refused ({exc.code} {exc.status}: {exc.message})."
+    return f"Asking about the {role} model {model} failed: {exc.code} {exc.status}: {exc.message}."
 
 
 def story_from_draft(draft: StoryDraft, request: BookRequest) -> Story:
@@ -254,10 +362,12 @@ def story_from_draft(draft: StoryDraft, request: BookRequest) -> Story:
     )
 
 
-def first_image(response: types.GenerateContentResponse) -> bytes | None:
-    """Return the bytes of the first inline image part of the first candidate, if any."""
+def final_image(response: types.GenerateContentResponse) -> bytes | None:
+    """Return the bytes of the first candidate's final image; draft images (`thought` parts) are never used."""
     for part in response.parts or []:
         blob = part.inline_data
-        if blob is not None and blob.data and (blob.mime_type or "").startswith("image/"):
+        if part.thought or blob is None or not blob.data:
+            continue
+        if (blob.mime_type or "").startswith("image/"):
             return blob.data
     return None

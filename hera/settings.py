@@ -201,8 +201,31 @@ if HERA_GENERATOR not in {"offline", "google"}:
 if HERA_GENERATOR == "google" and not GOOGLE_API_KEY:
     raise ImproperlyConfigured("HERA_GENERATOR=google needs GOOGLE_API_KEY.")
 HERA_GENAI_BASE_URL = env_str("HERA_GENAI_BASE_URL")
-HERA_TEXT_MODEL = env_str("HERA_TEXT_MODEL", "gemini-2.5-flash")
-HERA_IMAGE_MODEL = env_str("HERA_IMAGE_MODEL", "gemini-2.5-flash-image")
+# Defaults checked on 2026-12-01 against https://ai.google.dev/gemini-api/docs/models (both "Stable") and
+# https://ai.google.dev/gemini-api/docs/deprecations (no shutdown date announced for either; gemini-2.5-flash and
+# gemini-2.5-flash-image, the old defaults, were shut down on June 17 and October 2, 2026). The story is a short
+# structured text: the cheapest stable Gemini 3.x text model writes it well. Pictures come from Nano Banana 2.
+HERA_TEXT_MODEL = env_str("HERA_TEXT_MODEL", "gemini-3.5-flash-lite")
+HERA_IMAGE_MODEL = env_str("HERA_IMAGE_MODEL", "gemini-3.1-flash-image")
+# google-genai 3.x defaults to v1, whose published definition (googleapis/googleapis,
+# google/ai/generativelanguage/v1/generative_service.proto) has no systemInstruction, responseMimeType,
+# responseSchema, responseModalities or imageConfig; v1beta has every field Hera sends.
+HERA_GENAI_API_VERSION = env_str("HERA_GENAI_API_VERSION", "v1beta")
+if HERA_GENAI_API_VERSION not in {"v1", "v1beta", "v1alpha"}:
+    raise ImproperlyConfigured(f"HERA_GENAI_API_VERSION must be v1beta, v1 or v1alpha, not {HERA_GENAI_API_VERSION!r}.")
+HERA_IMAGE_SIZE = env_str("HERA_IMAGE_SIZE", "2K").upper()
+if HERA_IMAGE_SIZE not in {"1K", "2K", "4K"}:
+    raise ImproperlyConfigured(f"HERA_IMAGE_SIZE must be 1K, 2K or 4K, not {HERA_IMAGE_SIZE!r}.")
+# A paused generation (a configuration error) is checked again this often, with a free models.get call.
+HERA_GENERATION_RECHECK_SECONDS = env_int("HERA_GENERATION_RECHECK_SECONDS", 300, minimum=10)
+# Estimated cost, in US dollars per million tokens, from https://ai.google.dev/gemini-api/docs/pricing (paid tier,
+# read 2026-12-01): gemini-3.5-flash-lite $0.30 in / $2.50 out; gemini-3.1-flash-image $0.50 in (text and image),
+# $60 per million image tokens out (a 2K picture is 1,680 tokens, about $0.10), $3 for its text and thinking output.
+HERA_GOOGLE_TEXT_INPUT_PRICE = env_float("HERA_GOOGLE_TEXT_INPUT_PRICE", 0.30)
+HERA_GOOGLE_TEXT_OUTPUT_PRICE = env_float("HERA_GOOGLE_TEXT_OUTPUT_PRICE", 2.50)
+HERA_GOOGLE_IMAGE_INPUT_PRICE = env_float("HERA_GOOGLE_IMAGE_INPUT_PRICE", 0.50)
+HERA_GOOGLE_IMAGE_OUTPUT_PRICE = env_float("HERA_GOOGLE_IMAGE_OUTPUT_PRICE", 60.0)
+HERA_GOOGLE_IMAGE_THINKING_PRICE = env_float("HERA_GOOGLE_IMAGE_THINKING_PRICE", 3.0)
 HERA_IMAGE_CONCURRENCY = env_int("HERA_IMAGE_CONCURRENCY", 3, minimum=1)
 HERA_OFFLINE_PAGE_SECONDS = env_float("HERA_OFFLINE_PAGE_SECONDS", 0.0)
 

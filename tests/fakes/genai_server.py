@@ -1,20 +1,177 @@
-"""A local stand-in for the Gemini REST API, so tests run the real google-genai SDK against it.
+"""A local stand-in for the Gemini REST API, as strict as Google's published definitions, so the real SDK runs.
 
-It answers `POST /<version>/models/<model>:generateContent` with replies queued by the test, in the camelCase JSON the
-Gemini API returns, and records every request (path, headers, JSON body) for assertions.
+It answers `POST /<version>/models/<model>:generateContent` and `GET /<version>/models/<model>` (models.get), and
+refuses what the real API refuses, before any queued reply is used:
+
+- an unknown field anywhere in the request body, per API version (400 INVALID_ARGUMENT, `Invalid JSON payload
+  received. Unknown name "…" at '…': Cannot find field.`). The message definitions below are transcribed from
+  googleapis/googleapis `google/ai/generativelanguage/{v1,v1beta}/generative_service.proto` and `content.proto`,
+  for the messages Hera and google-genai send: v1 has no systemInstruction, tools, responseMimeType,
+  responseSchema, responseModalities, thinkingConfig or imageConfig;
+- a model that does not exist or was shut down (404 NOT_FOUND, Google's wording);
+- the IMAGE modality asked of a text model, an imageSize or aspectRatio the model does not offer (400);
+- a missing API key (403 PERMISSION_DENIED), a wrong one (400 INVALID_ARGUMENT, reason API_KEY_INVALID), a blocked
+  one (403 PERMISSION_DENIED): the codes Google answers with.
+
+Replies are queued by the test (`reply()`), in the camelCase JSON the API returns; with `auto=True` (benches, a
+standalone server) the fake writes a story of the asked length and draws JPEG pictures of the asked size itself,
+`picture_seconds` each. Every request is recorded (path, headers, JSON body) for assertions.
 """
 
 import base64
 import io
 import json
+import re
 import threading
+import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
 from PIL import Image
 
 from tests.fakes import LocalHTTPServer
+
+API_KEY = "test-google-key"
+BLOCKED_KEY = "blocked-google-key"  # a key Google refuses with 403 (reported as leaked, API not enabled…)
+IMAGE_SIZES = {"1K": 1024, "2K": 2048, "4K": 4096}
+# Nano Banana 2's aspect ratios (https://ai.google.dev/gemini-api/docs/image-generation, "Aspect ratios").
+ASPECT_RATIOS = {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:4", "4:1", "1:8", "8:1"}
+
+
+@dataclass(frozen=True)
+class FakeModel:
+    kind: str  # "text" or "image"
+    shut_down: bool = False
+    image_sizes: frozenset = frozenset(IMAGE_SIZES)
+
+
+# The catalogue the fake knows: today's models, the test ids, and shut-down ones (docs/deprecations).
+MODELS = {
+    "gemini-3.5-flash-lite": FakeModel("text"),
+    "gemini-3.5-flash": FakeModel("text"),
+    "gemini-3.1-flash-lite": FakeModel("text"),
+    "gemini-3.1-flash-image": FakeModel("image"),
+    "gemini-3-pro-image": FakeModel("image"),
+    "gemini-3.1-flash-lite-image": FakeModel("image", image_sizes=frozenset({"1K"})),
+    "gemini-test-text": FakeModel("text"),
+    "gemini-test-image": FakeModel("image"),
+    "gemini-2.5-flash": FakeModel("text", shut_down=True),
+    "gemini-2.5-flash-image": FakeModel("image", shut_down=True),
+    "gemini-2.0-flash": FakeModel("text", shut_down=True),
+    "gemini-3.1-flash-image-preview": FakeModel("image", shut_down=True),
+}
+
+# Message definitions: field (lowerCamel) -> type. A type is a message name, "scalar", "any" (not walked: Struct,
+# Value, or a message Hera never sends), or a list of one type for a repeated field; "map:X" for map<string, X>.
+COMMON = {
+    "Content": {"parts": ["Part"], "role": "scalar"},
+    "Blob": {"mimeType": "scalar", "data": "scalar"},
+    "FileData": {"mimeType": "scalar", "fileUri": "scalar"},
+    "SafetySetting": {"category": "scalar", "threshold": "scalar"},
+}
+V1_GENERATION_CONFIG = {
+    "candidateCount": "scalar", "stopSequences": ["scalar"], "maxOutputTokens": "scalar", "temperature": "scalar",
+    "topP": "scalar", "topK": "scalar", "seed": "scalar", "presencePenalty": "scalar", "frequencyPenalty": "scalar",
+    "responseLogprobs": "scalar", "logprobs": "scalar", "enableEnhancedCivicAnswers": "scalar",
+}
+MESSAGES = {
+    "v1": {
+        **COMMON,
+        "GenerateContentRequest": {
+            "model": "scalar", "contents": ["Content"], "safetySettings": ["SafetySetting"],
+            "generationConfig": "GenerationConfig",
+        },
+        "Part": {"text": "scalar", "inlineData": "Blob", "fileData": "FileData"},
+        "GenerationConfig": V1_GENERATION_CONFIG,
+    },
+    "v1beta": {
+        **COMMON,
+        "GenerateContentRequest": {
+            "model": "scalar", "systemInstruction": "Content", "contents": ["Content"], "tools": ["any"],
+            "toolConfig": "any", "safetySettings": ["SafetySetting"], "generationConfig": "GenerationConfig",
+            "cachedContent": "scalar",
+        },
+        "Part": {
+            "text": "scalar", "inlineData": "Blob", "fileData": "FileData", "functionCall": "any",
+            "functionResponse": "any", "executableCode": "any", "codeExecutionResult": "any", "thought": "scalar",
+            "thoughtSignature": "scalar", "videoMetadata": "any", "mediaResolution": "any",
+        },
+        "GenerationConfig": {
+            **V1_GENERATION_CONFIG,
+            "responseMimeType": "scalar", "responseSchema": "Schema", "responseJsonSchema": "any",
+            "responseModalities": ["scalar"], "speechConfig": "any", "thinkingConfig": "ThinkingConfig",
+            "imageConfig": "ImageConfig", "mediaResolution": "scalar",
+        },
+        "ThinkingConfig": {"includeThoughts": "scalar", "thinkingBudget": "scalar", "thinkingLevel": "scalar"},
+        "ImageConfig": {"aspectRatio": "scalar", "imageSize": "scalar"},
+        "Schema": {
+            "type": "scalar", "format": "scalar", "title": "scalar", "description": "scalar", "nullable": "scalar",
+            "enum": ["scalar"], "maxItems": "scalar", "minItems": "scalar", "properties": "map:Schema",
+            "required": ["scalar"], "minProperties": "scalar", "maxProperties": "scalar", "minLength": "scalar",
+            "maxLength": "scalar", "pattern": "scalar", "example": "any", "anyOf": ["Schema"],
+            "propertyOrdering": ["scalar"], "default": "any", "items": "Schema", "minimum": "scalar",
+            "maximum": "scalar",
+        },
+    },
+}
+MESSAGES["v1alpha"] = MESSAGES["v1beta"]
+
+
+def camel(name: str) -> str:
+    """Return the lowerCamel JSON name of a proto field; Google's JSON parser accepts both spellings."""
+    head, *rest = name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def unknown_fields(version: str, message: str, value, path: str = "") -> list[tuple[str, str]]:
+    """Return (name, proto path) for every field of `value` its message definition does not have."""
+    definition = MESSAGES[version][message]
+    found = []
+    if not isinstance(value, dict):
+        return found
+    for name, child in value.items():
+        kind = definition.get(camel(name))
+        if kind is None:
+            found.append((name, path))
+            continue
+        child_path = f"{path}.{snake(camel(name))}" if path else snake(camel(name))
+        found.extend(walk(version, kind, child, child_path))
+    return found
+
+
+def walk(version: str, kind, value, path: str) -> list[tuple[str, str]]:
+    if isinstance(kind, list):
+        return [hit for i, item in enumerate(value or []) for hit in walk(version, kind[0], item, f"{path}[{i}]")]
+    if kind in ("scalar", "any"):
+        return []
+    if kind.startswith("map:"):
+        return [hit for key, item in (value or {}).items() for hit in walk(version, kind[4:], item, f"{path}[{key}]")]
+    return unknown_fields(version, kind, value, path)
+
+
+def unknown_field_error(hits: list[tuple[str, str]]) -> dict:
+    """Return the 400 Google answers for unknown fields, one line and one field violation per field."""
+    lines = [
+        f'Invalid JSON payload received. Unknown name "{name}"' + (f" at '{path}'" if path else "") + ": Cannot find field."
+        for name, path in hits
+    ]
+    violations = [{"field": path, "description": line} if path else {"description": line} for (_, path), line in zip(hits, lines, strict=True)]
+    body = error_body(400, "INVALID_ARGUMENT", "\n".join(lines))
+    body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": violations}]
+    return body
+
+
+def not_found_body(model: str, version: str, method: str = "generateContent") -> dict:
+    return error_body(
+        404, "NOT_FOUND",
+        f"models/{model} is not found for API version {version}, or is not supported for {method}. "
+        "Call ListModels to see the list of available models and their supported methods.",
+    )
 
 
 @dataclass
@@ -22,11 +179,16 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict
+    method: str = "POST"
 
     @property
     def model(self) -> str:
-        """Return the model id in the path, e.g. `gemini-2.5-flash`."""
-        return self.path.rsplit("/models/", 1)[-1].split(":", 1)[0]
+        """Return the model id in the path, e.g. `gemini-3.1-flash-image`."""
+        return self.path.split("?", 1)[0].rsplit("/models/", 1)[-1].split(":", 1)[0]
+
+    @property
+    def version(self) -> str:
+        return self.path.lstrip("/").split("/", 1)[0]
 
     @property
     def prompt(self) -> str:
@@ -34,31 +196,144 @@ class RecordedRequest:
         return "\n".join(part.get("text", "") for content in self.body.get("contents", []) for part in content["parts"])
 
     @property
+    def images(self) -> list[bytes]:
+        """Return the inline images the request carries (a reference picture), decoded."""
+        return [
+            decode_bytes(part["inlineData"]["data"])
+            for content in self.body.get("contents", [])
+            for part in content["parts"]
+            if "inlineData" in part
+        ]
+
+    @property
     def system_instruction(self) -> str:
         return "\n".join(part.get("text", "") for part in self.body.get("systemInstruction", {}).get("parts", []))
 
 
-class FakeGenAIServer(LocalHTTPServer):
-    """Serve queued replies on 127.0.0.1 (a random port) from a background thread."""
+def decode_bytes(data: str) -> bytes:
+    """Decode a proto `bytes` field: Google accepts standard and URL-safe base64 (google-genai sends the latter)."""
+    return base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_"))
 
-    def __init__(self) -> None:
+
+@dataclass
+class FakeGenAIServer(LocalHTTPServer):
+    """Serve the fake API on 127.0.0.1 (a random port) from a background thread."""
+
+    api_key: str = API_KEY
+    auto: bool = False
+    picture_seconds: float = 0.0
+    picture_mime: str = "image/jpeg"
+    thought_drafts: int = 0
+    models: dict = field(default_factory=lambda: dict(MODELS))
+
+    def __post_init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.replies: deque[tuple[int, dict]] = deque()
         self._lock = threading.Lock()
+        self._pictures: dict[tuple[str, str], bytes] = {}
         super().__init__(self._handler_class(), name="fake-genai")
 
     def reply(self, body: dict, status: int = 200) -> None:
-        """Queue the answer to the next request."""
+        """Queue the answer to the next accepted generateContent request."""
         with self._lock:
             self.replies.append((status, body))
 
-    def _next_reply(self, recorded: RecordedRequest) -> tuple[int, dict]:
+    def generate_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == "POST"]
+
+    def answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict]:
+        """Check the request as Google does, then answer it."""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        recorded = RecordedRequest(path=path, headers=headers, body=body if isinstance(body, dict) else {}, method=method)
         with self._lock:
             self.requests.append(recorded)
+        route = re.fullmatch(r"/(v1|v1beta|v1alpha)/models/([^/:?]+)(:generateContent)?(\?.*)?", path)
+        if route is None or (method == "POST") != bool(route.group(3)):
+            return 404, error_body(404, "NOT_FOUND", f"fake genai server: no route for {method} {path}")
+        version, model_id = route.group(1), route.group(2)
+        refused = self.refusal_of_key(headers, path)
+        if refused:
+            return refused
+        model = self.models.get(model_id)
+        if model is None or model.shut_down:
+            return 404, not_found_body(model_id, version, "generateContent" if method == "POST" else "get")
+        if method == "GET":
+            return 200, model_resource(model_id, model)
+        if not isinstance(body, dict):
+            return 400, error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unexpected token.")
+        hits = unknown_fields(version, "GenerateContentRequest", body)
+        if hits:
+            return 400, unknown_field_error(hits)
+        refused = self.refusal_of_config(model_id, model, body.get("generationConfig") or body.get("generation_config") or {})
+        if refused:
+            return refused
+        return self.next_reply(model_id, model, recorded)
+
+    def refusal_of_key(self, headers: dict[str, str], path: str) -> tuple[int, dict] | None:
+        key = headers.get("x-goog-api-key") or dict(re.findall(r"[?&](key)=([^&]+)", path)).get("key")
+        if not key:
+            return 403, error_body(
+                403, "PERMISSION_DENIED",
+                "Method doesn't allow unregistered callers (callers without established identity). "
+                "Please use API Key or other form of API consumer identity to call this API.",
+            )
+        if key == BLOCKED_KEY:
+            return 403, error_body(403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key.")
+        if key != self.api_key:
+            body = error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.")
+            body["error"]["details"] = [
+                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+                 "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}}
+            ]
+            return 400, body
+        return None
+
+    def refusal_of_config(self, model_id: str, model: FakeModel, config: dict) -> tuple[int, dict] | None:
+        modalities = [m.upper() for m in config.get("responseModalities") or config.get("response_modalities") or []]
+        if "IMAGE" in modalities and model.kind != "image":
+            return 400, error_body(
+                400, "INVALID_ARGUMENT", "Model does not support the requested response modalities: image"
+            )
+        image_config = config.get("imageConfig") or config.get("image_config") or {}
+        size = image_config.get("imageSize") or image_config.get("image_size")
+        if size is not None and (model.kind != "image" or size not in model.image_sizes):
+            return 400, error_body(400, "INVALID_ARGUMENT", f"Unsupported image size {size!r} for models/{model_id}.")
+        ratio = image_config.get("aspectRatio") or image_config.get("aspect_ratio")
+        if ratio is not None and ratio not in ASPECT_RATIOS:
+            return 400, error_body(400, "INVALID_ARGUMENT", f"Unsupported aspect ratio {ratio!r}.")
+        return None
+
+    def next_reply(self, model_id: str, model: FakeModel, recorded: RecordedRequest) -> tuple[int, dict]:
+        with self._lock:
             if self.replies:
                 return self.replies.popleft()
+        if self.auto:
+            return 200, self.automatic_answer(model_id, model, recorded)
         # 400 is not retried by the SDK, so a test that forgot a reply fails at once instead of backing off.
         return 400, error_body(400, "INVALID_ARGUMENT", "fake genai server: no reply queued for this request")
+
+    def automatic_answer(self, model_id: str, model: FakeModel, recorded: RecordedRequest) -> dict:
+        if model.kind == "text":
+            pages = re.search(r"Number of pages: (\d+)", recorded.prompt)
+            return story_body(int(pages.group(1)) if pages else 4, model_version=model_id)
+        time.sleep(self.picture_seconds)
+        size = (recorded.body.get("generationConfig", {}).get("imageConfig") or {}).get("imageSize", "1K")
+        return image_body(
+            self.picture(size), mime_type=self.picture_mime, with_text=False, thought_drafts=self.thought_drafts,
+            model_version=model_id,
+        )
+
+    def picture(self, size: str) -> bytes:
+        """Return a square picture of the asked size, with grain so it compresses like a real one (made once)."""
+        key = (size, self.picture_mime)
+        with self._lock:
+            if key not in self._pictures:
+                side = IMAGE_SIZES.get(size, 1024)
+                self._pictures[key] = grainy_picture(side, "PNG" if self.picture_mime == "image/png" else "JPEG")
+            return self._pictures[key]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -66,17 +341,18 @@ class FakeGenAIServer(LocalHTTPServer):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                self.respond(*fake.answer("GET", self.path, self.lowered_headers(), b""))
+
+            def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else {}
-                recorded = RecordedRequest(path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, body=body)
-                if not self.path.split("?", 1)[0].endswith(":generateContent"):
-                    status, answer = 404, error_body(404, "NOT_FOUND", f"fake genai server: no route for {self.path}")
-                    with fake._lock:
-                        fake.requests.append(recorded)
-                else:
-                    status, answer = fake._next_reply(recorded)
+                self.respond(*fake.answer("POST", self.path, self.lowered_headers(), raw))
+
+            def lowered_headers(self) -> dict[str, str]:
+                return {k.lower(): v for k, v in self.headers.items()}
+
+            def respond(self, status: int, answer: dict) -> None:
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
@@ -90,15 +366,52 @@ class FakeGenAIServer(LocalHTTPServer):
         return Handler
 
 
-def usage(prompt_tokens: int = 120, candidates_tokens: int = 480) -> dict:
+def serve(**options) -> FakeGenAIServer:
+    """Start a fake on a random port for a bench or another process; read `.base_url`, call `.stop()` at the end."""
+    options.setdefault("auto", True)
+    return FakeGenAIServer(**options).start()
+
+
+def model_resource(model_id: str, model: FakeModel) -> dict:
+    """Return the Model resource models.get answers (ai.google.dev/api/models#Model)."""
     return {
-        "promptTokenCount": prompt_tokens,
-        "candidatesTokenCount": candidates_tokens,
-        "totalTokenCount": prompt_tokens + candidates_tokens,
+        "name": f"models/{model_id}",
+        "baseModelId": model_id,
+        "version": "001",
+        "displayName": model_id.replace("-", " ").title(),
+        "description": f"Fake {model.kind} model.",
+        "inputTokenLimit": 1048576 if model.kind == "text" else 65536,
+        "outputTokenLimit": 65536 if model.kind == "text" else 32768,
+        "supportedGenerationMethods": ["generateContent", "countTokens", "batchGenerateContent"],
+        "temperature": 1.0,
+        "maxTemperature": 2.0,
+        "topP": 0.95,
+        "topK": 64,
+        "thinking": True,
     }
 
 
-def text_body(text: str, finish_reason: str = "STOP", model_version: str = "gemini-2.5-flash") -> dict:
+def grainy_picture(side: int, fmt: str = "JPEG") -> bytes:
+    """Return a `side`-px square picture with noise, so it weighs what a model's answer weighs."""
+    noise = Image.effect_noise((side, side), 40)
+    picture = Image.merge("RGB", (noise, noise.point(lambda v: 255 - v), Image.new("L", (side, side), 128)))
+    buffer = io.BytesIO()
+    picture.save(buffer, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+def usage(prompt_tokens: int = 120, candidates_tokens: int = 480, thoughts_tokens: int = 0) -> dict:
+    meta = {
+        "promptTokenCount": prompt_tokens,
+        "candidatesTokenCount": candidates_tokens,
+        "totalTokenCount": prompt_tokens + candidates_tokens + thoughts_tokens,
+    }
+    if thoughts_tokens:
+        meta["thoughtsTokenCount"] = thoughts_tokens
+    return meta
+
+
+def text_body(text: str, finish_reason: str = "STOP", model_version: str = "gemini-3.5-flash-lite") -> dict:
     """Return a generateContent answer carrying one text part, as the Gemini API sends it."""
     return {
         "candidates": [
@@ -135,14 +448,39 @@ def png_bytes(width: int, height: int, color: tuple[int, int, int] = (70, 130, 1
     return buffer.getvalue()
 
 
-def image_body(image: bytes, mime_type: str = "image/png", with_text: bool = True) -> dict:
-    """Return a generateContent answer carrying an inline image (and, as image models often do, a text part first)."""
-    parts = [{"text": "Here is the illustration."}] if with_text else []
-    parts.append({"inlineData": {"mimeType": mime_type, "data": base64.b64encode(image).decode("ascii")}})
+def jpeg_bytes(width: int, height: int, color: tuple[int, int, int] = (200, 120, 60)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def inline_part(image: bytes, mime_type: str, thought: bool = False) -> dict:
+    part = {"inlineData": {"mimeType": mime_type, "data": base64.b64encode(image).decode("ascii")}}
+    if thought:
+        part["thought"] = True
+    else:
+        # Gemini 3 models sign their final parts; the signature is opaque bytes.
+        part["thoughtSignature"] = base64.b64encode(b"fake-signature").decode("ascii")
+    return part
+
+
+def image_body(
+    image: bytes, mime_type: str = "image/png", with_text: bool = True, thought_drafts: int = 0,
+    draft: bytes | None = None, model_version: str = "gemini-3.1-flash-image",
+) -> dict:
+    """Return an answer carrying an inline image as Gemini 3 image models send it.
+
+    With `thought_drafts`, interim images marked `thought: true` come first (the model's drafts, not billed as
+    output and never to be used); an optional text part precedes the final image.
+    """
+    parts = [inline_part(draft or png_bytes(64, 64, (255, 0, 0)), "image/png", thought=True) for _ in range(thought_drafts)]
+    if with_text:
+        parts.append({"text": "Here is the illustration."})
+    parts.append(inline_part(image, mime_type))
     return {
         "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}],
-        "usageMetadata": usage(candidates_tokens=1290),
-        "modelVersion": "gemini-2.5-flash-image",
+        "usageMetadata": usage(prompt_tokens=300, candidates_tokens=1680, thoughts_tokens=200 if thought_drafts else 0),
+        "modelVersion": model_version,
         "responseId": "fake-response-image",
     }
 
@@ -155,24 +493,25 @@ def prompt_blocked_body(reason: str = "SAFETY") -> dict:
             "safetyRatings": [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH"}],
         },
         "usageMetadata": {"promptTokenCount": 120, "totalTokenCount": 120},
-        "modelVersion": "gemini-2.5-flash",
+        "modelVersion": "gemini-3.5-flash-lite",
         "responseId": "fake-response-blocked",
     }
 
 
-def candidate_blocked_body(finish_reason: str = "SAFETY") -> dict:
-    """Return an answer whose only candidate was stopped by a filter: a finish reason and no content parts."""
+def candidate_blocked_body(finish_reason: str = "SAFETY", model_version: str = "gemini-3.5-flash-lite") -> dict:
+    """Return an answer whose only candidate was stopped by a filter: a finish reason, a message, no content."""
     return {
         "candidates": [
             {
-                "content": {"role": "model"},
                 "finishReason": finish_reason,
+                "finishMessage": "Unable to show the generated image. The image was filtered out because it violated "
+                "Google's Generative AI Prohibited Use policy.",
                 "index": 0,
                 "safetyRatings": [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True}],
             }
         ],
         "usageMetadata": {"promptTokenCount": 120, "totalTokenCount": 120},
-        "modelVersion": "gemini-2.5-flash",
+        "modelVersion": model_version,
         "responseId": "fake-response-filtered",
     }
 
@@ -180,3 +519,4 @@ def candidate_blocked_body(finish_reason: str = "SAFETY") -> dict:
 def error_body(code: int, status: str, message: str) -> dict:
     """Return a Google API error envelope."""
     return {"error": {"code": code, "message": message, "status": status}}
+

@@ -1,5 +1,6 @@
 """The Google generator against a local fake of the Gemini REST API: the real google-genai SDK runs end to end."""
 
+import io
 import json
 import socket
 import time
@@ -7,19 +8,24 @@ import time
 import pytest
 from django.core.files.storage import FileSystemStorage
 from google.genai import types
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 
-from generation.base import BookRequest, GenerationError, Story
+from generation.base import BookRequest, GenerationConfigError, GenerationError, Story
 from generation.book import build_book
-from generation.google import MAX_PICTURE_SIDE, GoogleGenerator
+from generation.google import PICTURE_SIDES, GoogleGenerator
 from tests.fakes.genai_server import (
+    BLOCKED_KEY,
+    MODELS,
     FakeGenAIServer,
+    FakeModel,
     candidate_blocked_body,
     error_body,
     image_body,
+    jpeg_bytes,
     png_bytes,
     prompt_blocked_body,
+    serve,
     story_body,
     text_body,
 )
@@ -88,13 +94,13 @@ def test_write_story_asks_for_the_requests_language(generator, fake_genai, langu
     assert f"Language: {name}" in sent.prompt
 
 
-def test_write_story_calls_the_text_model_from_settings_on_api_v1(generator, fake_genai):
+def test_write_story_calls_the_text_model_from_settings_on_api_v1beta(generator, fake_genai):
     fake_genai.reply(story_body(4))
 
     generator.write_story(book_request())
 
     sent = fake_genai.requests[0]
-    assert sent.path == f"/v1/models/{TEXT_MODEL}:generateContent"
+    assert sent.path == f"/v1beta/models/{TEXT_MODEL}:generateContent"
     assert sent.headers["x-goog-api-key"] == API_KEY
 
 
@@ -190,12 +196,14 @@ def test_write_story_does_not_retry_a_bad_request(generator, fake_genai):
 
 def test_write_story_reports_a_blocked_prompt(generator, fake_genai):
     fake_genai.reply(prompt_blocked_body("SAFETY"))
+    fake_genai.reply(prompt_blocked_body("SAFETY"))
 
     with pytest.raises(GenerationError, match=r"did not write the story: the prompt was blocked \(SAFETY\)"):
         generator.write_story(book_request())
 
 
 def test_write_story_reports_an_answer_stopped_by_a_safety_filter(generator, fake_genai):
+    fake_genai.reply(candidate_blocked_body("SAFETY"))
     fake_genai.reply(candidate_blocked_body("SAFETY"))
 
     with pytest.raises(GenerationError, match="blocked by a safety filter \\(finish reason SAFETY\\)"):
@@ -248,7 +256,7 @@ def test_generator_builds_its_client_once_on_first_use(generator, fake_genai, tm
 
 
 def test_illustrate_page_writes_a_jpeg_shrunk_to_the_maximum_side(generator, fake_genai, tmp_path):
-    fake_genai.reply(image_body(png_bytes(2048, 1536)))
+    fake_genai.reply(image_body(png_bytes(2560, 1920)))
     out_path = tmp_path / "pages" / "page-01.jpg"
 
     generator.illustrate_page(book_request(), sample_story(), 0, out_path)
@@ -256,7 +264,7 @@ def test_illustrate_page_writes_a_jpeg_shrunk_to_the_maximum_side(generator, fak
     with Image.open(out_path) as picture:
         assert picture.format == "JPEG"
         assert picture.mode == "RGB"
-        assert picture.size == (MAX_PICTURE_SIDE, MAX_PICTURE_SIDE * 3 // 4)
+        assert picture.size == (PICTURE_SIDES["2K"], PICTURE_SIDES["2K"] * 3 // 4)
 
 
 def test_illustrate_page_keeps_a_small_picture_at_its_size(generator, fake_genai, tmp_path):
@@ -283,7 +291,7 @@ def test_illustrate_page_calls_the_image_model_for_an_image(generator, fake_gena
     generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
 
     sent = fake_genai.requests[0]
-    assert sent.path == f"/v1/models/{IMAGE_MODEL}:generateContent"
+    assert sent.path == f"/v1beta/models/{IMAGE_MODEL}:generateContent"
     assert sent.body["generationConfig"]["responseModalities"] == ["IMAGE"]
 
 
@@ -305,6 +313,7 @@ def test_illustrate_page_puts_the_character_in_every_prompt(generator, fake_gena
 
 def test_illustrate_page_without_an_image_part_raises_with_the_finish_reason(generator, fake_genai, tmp_path):
     fake_genai.reply(text_body("I would rather describe it in words."))
+    fake_genai.reply(text_body("Still only words."))
     out_path = tmp_path / "page.jpg"
 
     with pytest.raises(GenerationError, match=r"no image for page 2 \(finish reason STOP\)"):
@@ -313,6 +322,7 @@ def test_illustrate_page_without_an_image_part_raises_with_the_finish_reason(gen
 
 
 def test_illustrate_page_reports_a_picture_blocked_by_a_safety_filter(generator, fake_genai, tmp_path):
+    fake_genai.reply(candidate_blocked_body("IMAGE_SAFETY"))
     fake_genai.reply(candidate_blocked_body("IMAGE_SAFETY"))
 
     with pytest.raises(GenerationError, match=r"did not draw page 1: .*finish reason IMAGE_SAFETY"):
@@ -344,3 +354,203 @@ def test_build_book_with_the_google_generator_draws_pages_in_parallel(generator,
     image_prompts = [sent.prompt for sent in fake_genai.requests if sent.model == IMAGE_MODEL]
     assert len(image_prompts) == 3
     assert all(result.story.character in prompt for prompt in image_prompts)
+
+
+# Today's API: defaults, API version, print-size pictures, drafts, the hero's reference, safety retries, usage.
+
+
+def test_default_models_exist_on_the_strict_fake_and_are_not_shut_down():
+    from django.conf import settings
+
+    assert MODELS[settings.HERA_TEXT_MODEL] == FakeModel("text")
+    assert MODELS[settings.HERA_IMAGE_MODEL] == FakeModel("image")
+    assert settings.HERA_GENAI_API_VERSION == "v1beta"
+    assert settings.HERA_IMAGE_SIZE == "2K"
+
+
+def test_a_book_with_the_default_settings_is_made_against_the_strict_fake(settings, tmp_path):
+    server = serve(picture_seconds=0)
+    try:
+        settings.GOOGLE_API_KEY = API_KEY
+        settings.HERA_GENAI_BASE_URL = server.base_url
+        storage = FileSystemStorage(location=tmp_path)
+
+        result = build_book(
+            book_request(page_count=3), GoogleGenerator(retry_options=FAST_RETRIES), work_prefix="work/d",
+            book_name="books/d.pdf", storage=storage,
+        )
+    finally:
+        server.stop()
+
+    assert len(PdfReader(storage.path(result.pdf_name)).pages) >= 3
+    paths = {sent.path for sent in server.generate_requests()}
+    assert paths == {
+        "/v1beta/models/gemini-3.5-flash-lite:generateContent", "/v1beta/models/gemini-3.1-flash-image:generateContent"
+    }
+
+
+def test_api_v1_refuses_the_fields_it_lacks_and_that_is_a_configuration_error(generator, google_settings, fake_genai):
+    google_settings.HERA_GENAI_API_VERSION = "v1"
+    fake_genai.reply(story_body(4))
+
+    with pytest.raises(GenerationConfigError) as refused:
+        GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
+
+    message = str(refused.value)
+    assert "400 INVALID_ARGUMENT" in message
+    assert 'Unknown name "systemInstruction": Cannot find field.' in message
+    assert "Unknown name \"responseSchema\" at 'generation_config': Cannot find field." in message
+    assert len(fake_genai.replies) == 1  # the refusal did not use the queued answer
+
+
+def test_a_shut_down_model_is_a_configuration_error(google_settings, fake_genai):
+    google_settings.HERA_TEXT_MODEL = "gemini-2.5-flash"
+
+    with pytest.raises(GenerationConfigError, match="404 NOT_FOUND: models/gemini-2.5-flash is not found"):
+        GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
+
+
+@pytest.mark.parametrize(("key", "answer"), [("wrong-key", "400 INVALID_ARGUMENT"), (BLOCKED_KEY, "403 PERMISSION_DENIED")])
+def test_a_refused_api_key_is_a_configuration_error(google_settings, fake_genai, key, answer):
+    google_settings.GOOGLE_API_KEY = key
+
+    with pytest.raises(GenerationConfigError, match=answer):
+        GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
+
+
+def test_a_text_model_asked_for_pictures_is_a_configuration_error(google_settings, fake_genai, tmp_path):
+    google_settings.HERA_IMAGE_MODEL = TEXT_MODEL
+    fake_genai.reply(image_body(png_bytes(64, 64)))
+
+    with pytest.raises(GenerationConfigError, match="does not support the requested response modalities: image"):
+        GoogleGenerator(retry_options=FAST_RETRIES).illustrate_page(book_request(), sample_story(), 0, tmp_path / "p.jpg")
+
+
+def test_illustrate_page_asks_for_the_configured_size_and_a_square_page(generator, google_settings, fake_genai, tmp_path):
+    google_settings.HERA_IMAGE_SIZE = "4K"
+    fake_genai.reply(image_body(png_bytes(64, 64)))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    sent = fake_genai.requests[0].body["generationConfig"]["imageConfig"]
+    assert sent == {"aspectRatio": "1:1", "imageSize": "4K"}
+
+
+def test_illustrate_page_uses_the_final_image_never_a_thought_draft(generator, fake_genai, tmp_path):
+    final = jpeg_bytes(2048, 2048, color=(0, 200, 0))
+    fake_genai.reply(image_body(final, mime_type="image/jpeg", thought_drafts=2, draft=jpeg_bytes(512, 512, (255, 0, 0))))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    assert (tmp_path / "page.jpg").read_bytes() == final
+
+
+def test_a_jpeg_answer_of_the_right_size_is_written_byte_for_byte(generator, fake_genai, tmp_path, monkeypatch):
+    answer = jpeg_bytes(2048, 2048)
+    fake_genai.reply(image_body(answer, mime_type="image/jpeg"))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("the JPEG answer was decoded"))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    assert (tmp_path / "page.jpg").read_bytes() == answer
+
+
+def test_a_jpeg_answer_larger_than_the_size_asked_is_shrunk(generator, fake_genai, tmp_path):
+    fake_genai.reply(image_body(jpeg_bytes(4096, 4096), mime_type="image/jpeg"))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    with Image.open(tmp_path / "page.jpg") as picture:
+        assert picture.size == (2048, 2048)
+
+
+def test_pages_after_the_first_carry_the_heros_reference_picture(generator, fake_genai, tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    fake_genai.reply(story_body(4))
+    for _ in range(4):
+        fake_genai.reply(image_body(jpeg_bytes(2048, 2048), mime_type="image/jpeg"))
+
+    build_book(book_request(page_count=4), generator, work_prefix="work/r", book_name="books/r.pdf", storage=storage,
+               concurrency=3)
+
+    pictures = [sent for sent in fake_genai.requests if sent.model == IMAGE_MODEL]
+    assert [len(sent.images) for sent in pictures] == [0, 1, 1, 1]
+    references = {sent.images[0] for sent in pictures[1:]}
+    assert len(references) == 1  # the same picture of the hero, made once per book
+    with Image.open(io.BytesIO(references.pop())) as hero:
+        assert max(hero.size) <= 512
+    assert all("keep exactly the same face" in sent.prompt for sent in pictures[1:])
+
+
+def test_a_resumed_book_sends_the_reference_kept_in_storage(generator, fake_genai, tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    story = sample_story(page_count=3)
+    fake_genai.reply(image_body(jpeg_bytes(2048, 2048), mime_type="image/jpeg"))
+    fake_genai.reply(image_body(jpeg_bytes(2048, 2048), mime_type="image/jpeg"))
+    fake_genai.reply(error_body(400, "INVALID_ARGUMENT", "stop here"), status=400)
+    with pytest.raises(GenerationError):
+        build_book(book_request(page_count=3), generator, work_prefix="work/s", book_name="books/s.pdf",
+                   storage=storage, story=story, concurrency=1)
+    kept = storage.open("work/s/hero.jpg").read()
+    fake_genai.requests.clear()
+    fake_genai.reply(image_body(jpeg_bytes(2048, 2048), mime_type="image/jpeg"))
+
+    build_book(book_request(page_count=3), generator, work_prefix="work/s", book_name="books/s.pdf", storage=storage,
+               story=story)
+
+    assert [sent.images for sent in fake_genai.requests] == [[kept]]
+
+
+def test_a_blocked_picture_is_retried_once_with_a_softened_prompt(generator, fake_genai, tmp_path):
+    fake_genai.reply(candidate_blocked_body("IMAGE_SAFETY"))
+    fake_genai.reply(image_body(jpeg_bytes(2048, 2048), mime_type="image/jpeg"))
+
+    generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "page.jpg")
+
+    first, second = fake_genai.requests
+    assert "calm, gentle and everyday" not in first.prompt
+    assert "calm, gentle and everyday" in second.prompt
+    assert (tmp_path / "page.jpg").exists()
+
+
+def test_a_blocked_story_is_retried_once_with_a_softened_instruction(generator, fake_genai):
+    fake_genai.reply(prompt_blocked_body("SAFETY"))
+    fake_genai.reply(story_body(4))
+
+    story = generator.write_story(book_request())
+
+    assert len(story.pages) == 4
+    assert "calm, gentle and everyday" in fake_genai.requests[1].system_instruction
+
+
+def test_the_generator_counts_calls_retries_and_tokens(generator, fake_genai, tmp_path):
+    fake_genai.reply(story_body(4))
+    fake_genai.reply(candidate_blocked_body("IMAGE_SAFETY"))
+    fake_genai.reply(image_body(jpeg_bytes(64, 64), mime_type="image/jpeg", thought_drafts=1))
+
+    story = generator.write_story(book_request())
+    generator.illustrate_page(book_request(), story, 0, tmp_path / "page.jpg")
+
+    assert generator.meter.take() == {
+        "story": {"calls": 1, "retries": 0, "prompt_tokens": 120, "output_tokens": 480, "thoughts_tokens": 0},
+        "pictures": {"calls": 2, "retries": 1, "prompt_tokens": 420, "output_tokens": 1680, "thoughts_tokens": 200},
+    }
+    assert generator.meter.take() == {}
+
+
+def test_check_configuration_finds_both_models_without_generating(generator, fake_genai):
+    findings = generator.check_configuration()
+
+    assert all(ok for ok, _ in findings)
+    assert [sent.method for sent in fake_genai.requests] == ["GET", "GET"]
+    assert [sent.path for sent in fake_genai.requests] == [f"/v1beta/models/{TEXT_MODEL}", f"/v1beta/models/{IMAGE_MODEL}"]
+
+
+def test_check_configuration_names_a_shut_down_model(generator, google_settings, fake_genai):
+    google_settings.HERA_IMAGE_MODEL = "gemini-2.5-flash-image"
+
+    findings = generator.check_configuration()
+
+    assert findings[-1] == (
+        False, "The pictures model gemini-2.5-flash-image does not exist or was shut down (404 NOT_FOUND). Pick a current one."
+    )
