@@ -296,7 +296,12 @@ class GoogleGenerator:
 
     def check_configuration(self) -> list[tuple[bool, str]]:
         """Ask models.get about both models (free, nothing generated); return (ok, plain sentence) findings."""
-        findings = [(True, f"Gemini API version {settings.HERA_GENAI_API_VERSION}, pictures at {settings.HERA_IMAGE_SIZE}.")]
+        version = settings.HERA_GENAI_API_VERSION
+        if version == "v1":
+            findings = [(False, "HERA_GENAI_API_VERSION is v1, which lacks fields Hera sends (systemInstruction, "
+                                "responseSchema, responseModalities, imageConfig): use v1beta.")]
+        else:
+            findings = [(True, f"Gemini API version {version}, pictures at {settings.HERA_IMAGE_SIZE}.")]
         for role, model in (("story", settings.HERA_TEXT_MODEL), ("pictures", settings.HERA_IMAGE_MODEL)):
             try:
                 found = self.client.models.get(model=model)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from . import selectors, staff
 from .models import Kind, Order, Priority, Status, WorkerHeartbeat
+from .pause import paused_reason
 
 QUEUE_REFRESH_SECONDS = 3
 QUEUE_OPERATIONS = {"move_to_front": staff.order_move_to_front, "cancel": staff.order_cancel}
@@ -112,7 +113,7 @@ def queue_act_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpR
 
 
 def live_queue(now: datetime) -> dict:
-    """Gather the live queue page in five queries, whatever the length of the queue."""
+    """Gather the live queue page in six queries, whatever the length of the queue."""
     generating = Order.objects.generating().order_by("started_at", "id").only(*LIVE_FIELDS)
     waiting = list(Order.objects.queued().in_claim_order().only(*LIVE_FIELDS))
     labels = {**{k: str(v) for k, v in Kind.choices}, **{k: str(v) for k, v in Priority.choices}}
@@ -122,6 +123,7 @@ def live_queue(now: datetime) -> dict:
         "generating": generating_rows,
         "waiting": [waiting_row(order, rank, labels, now) for rank, order in enumerate(waiting, start=first_waiting)],
         "heartbeats": list(WorkerHeartbeat.objects.order_by("-seen_at")[:10]),
+        "generation_paused": paused_reason(),
         "today": today_stats(now),
         "now": now,
     }

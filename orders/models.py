@@ -67,6 +67,8 @@ TRANSITIONS: dict[str, Transition] = {
     "finish": Transition(frozenset({Status.GENERATING}), Status.DONE),
     "retry_later": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     "recover": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
+    # The generator's setup failed (a refused key, a shut-down model): the attempt is not counted (orders/pause.py).
+    "release": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     "fail": Transition(frozenset({Status.GENERATING}), Status.FAILED),
     # A pending order is cancelled only by its failed payment; staff cancel what is in line (orders/staff.py).
     "cancel": Transition(frozenset({Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING}), Status.CANCELLED),
@@ -159,6 +161,9 @@ class Order(models.Model):
     pages_total = models.PositiveSmallIntegerField(default=0, editable=False)
     story = models.JSONField(null=True, blank=True, editable=False)
     pdf = models.FileField(upload_to="books/", max_length=255, blank=True, editable=False)
+    # What making the book cost, summed over every attempt: {"story"|"pictures": {"calls", "retries",
+    # "prompt_tokens", "output_tokens", "thoughts_tokens"}}, from the usageMetadata Google returns.
+    generation_usage = models.JSONField(default=dict, blank=True, editable=False)
 
     stripe_session_id = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
     stripe_payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
@@ -273,6 +278,17 @@ class Order(models.Model):
             note=f"attempt {self.attempts} failed, retrying: {error}",
             last_error=error,
             not_before=timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds else None,
+            **self._lease_cleared(),
+        )
+
+    def release(self, *, actor: str, reason: str) -> "OrderEvent":
+        """Give a claimed order back, in its place, without counting the attempt: the setup failed, not the book."""
+        return self._transition(
+            "release",
+            actor=actor,
+            note=f"released, attempt {self.attempts} not counted: {reason}",
+            attempts=max(0, self.attempts - 1),
+            not_before=None,
             **self._lease_cleared(),
         )
 
@@ -404,6 +420,27 @@ class OutboundEmail(models.Model):
         """A stable Message-ID, so a retried delivery is recognisably the same message."""
         domain = settings.HERA_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "hera.local"
         return f"<{self.dedupe_key.replace(':', '.')}@{domain}>"
+
+
+class GenerationPause(models.Model):
+    """A reason to claim no order (a generator configuration error, a memory guard…), one row per source.
+
+    Generation runs while the table is empty. The row lives in the database so every process sees it: the worker
+    that stops claiming, /healthz and the admin's live queue in the web process.
+    """
+
+    source = models.CharField(max_length=40, primary_key=True)
+    reason = models.TextField()
+    # What the configuration was when it failed (a hash, never a key): a worker started with another one retries.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    paused_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["paused_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 class WorkerHeartbeat(models.Model):

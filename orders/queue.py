@@ -18,6 +18,7 @@ from django.utils import timezone
 from . import selectors
 from .emails import outbox_add
 from .models import EmailKind, LeaseLost, Order, OrderEvent, Priority, Status, WorkerHeartbeat
+from .pause import paused_reason
 
 log = logging.getLogger("hera.queue")
 
@@ -63,9 +64,11 @@ def order_enqueue(order: Order, *, actor: str, note: str = "", priority: int | N
 
 
 def order_claim_next(claimer: str | None = None) -> Order | None:
-    """Claim the next ready order under a fresh lease, unless every generation slot is taken."""
+    """Claim the next ready order under a fresh lease, unless generation is paused or every slot is taken."""
     claimer = claimer or worker_id()
     leases_recover_expired()
+    if paused_reason():
+        return None
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -128,6 +131,22 @@ def order_save_story(order_id: int, lease_token, story: dict) -> None:
         raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
 
 
+def order_record_usage(order_id: int, usage: dict[str, dict[str, int]]) -> None:
+    """Add calls and tokens to the order's running total (billed even when the attempt fails, so not fenced)."""
+    if not usage:
+        return
+    with transaction.atomic():
+        order = Order.objects.select_for_update().only("id", "generation_usage").filter(pk=order_id).first()
+        if order is None:
+            return
+        total = order.generation_usage or {}
+        for role, counts in usage.items():
+            kept = total.setdefault(role, {})
+            for name, value in counts.items():
+                kept[name] = kept.get(name, 0) + value
+        Order.objects.filter(pk=order_id).update(generation_usage=total)
+
+
 def order_finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = "worker") -> Order:
     """Mark the book done with its PDF, and queue the `ready` email."""
     with transaction.atomic():
@@ -136,6 +155,15 @@ def order_finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = 
         outbox_add(order, EmailKind.READY)
     seconds = (order.finished_at - order.started_at).total_seconds() if order.started_at else 0
     log.info("order completed %s %d pages in %.1fs", order.reference, order.pages_total, seconds)
+    return order
+
+
+def order_release(order_id: int, lease_token, reason: str, *, worker_id: str = "worker") -> Order:
+    """Give the order back in its place without counting the attempt, and send no email: the setup failed."""
+    with transaction.atomic():
+        order = _fenced(order_id, lease_token)
+        order.release(actor=worker_id, reason=reason[:2000])
+    log.warning("order released %s back in its place, attempt not counted: %s", order.reference, reason)
     return order
 
 

@@ -16,13 +16,13 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from generation.backends import get_generator
-from generation.base import BookRequest, Story
+from generation.backends import check_configuration, configuration_fingerprint, get_generator
+from generation.base import BookRequest, GenerationConfigError, Generator, Story
 from generation.book import build_book, clear_pages, new_book_name
 
-from . import blips, emails, queue
+from . import blips, emails, pause, queue
 from .blips import DatabaseUnreachable, ride_out_blips
-from .models import LeaseLost, Order, WorkerHeartbeat
+from .models import GenerationPause, LeaseLost, Order, WorkerHeartbeat
 
 log = logging.getLogger("hera.worker")
 
@@ -32,6 +32,7 @@ STALE_HEARTBEATS = timedelta(days=1)
 def process_next_order() -> str | None:
     """Claim the next ready order and build its book; return its reference, or None when there was nothing to do."""
     me = queue.worker_id()
+    generation_pause_recheck()
     order = ride_out_blips(
         lambda: queue.order_claim_next(me), what="claiming an order", landed=lambda: queue.claimed_by(me)
     )
@@ -58,6 +59,7 @@ def wake_for_next_order() -> None:
 def queue_tick() -> None:
     """Housekeeping every minute: recover lost leases, say the worker is alive, restart processing, send emails."""
     recovered = queue.leases_recover_expired()
+    generation_pause_recheck()
     queue.heartbeat_record(queue.cluster_id())
     WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - STALE_HEARTBEATS).delete()
     live = Order.objects.live_generating().count()
@@ -65,6 +67,27 @@ def queue_tick() -> None:
         log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
         queue.wake_worker()
     emails.email_deliver_pending()
+
+
+def generation_pause_recheck() -> bool:
+    """While paused for the generator's setup, check it again (models.get, nothing billed) at once if the setup
+    changed (a worker restarted with a corrected variable), else every HERA_GENERATION_RECHECK_SECONDS; resume
+    when it works. Return whether generation resumed."""
+    paused = GenerationPause.objects.filter(source=pause.CONFIGURATION).first()
+    if paused is None:
+        return False
+    fingerprint = configuration_fingerprint()
+    due = timezone.now() - paused.checked_at >= timedelta(seconds=settings.HERA_GENERATION_RECHECK_SECONDS)
+    if fingerprint == paused.fingerprint and not due:
+        return False
+    try:
+        problems = [text for ok, text in check_configuration() if not ok]
+    except Exception as exc:  # an unknown generator, an SDK refusing its own arguments: still the setup's fault
+        problems = [f"{exc.__class__.__name__}: {exc}"]
+    if problems:
+        pause.generation_pause(pause.CONFIGURATION, " ".join(problems), fingerprint=fingerprint)
+        return False
+    return pause.generation_resume(pause.CONFIGURATION)
 
 
 def book_request(order: Order) -> BookRequest:
@@ -88,6 +111,7 @@ def work_prefix(order: Order) -> str:
 def build_order(order: Order, me: str) -> None:
     """Build the claimed order's book and mark it done, or record the failure; stop silently if the lease is lost."""
     lease = order.lease_token
+    generator = get_generator()
     keeper = LeaseKeeper(order.pk, lease, queue.cluster_id())
     keeper.start()
     old_pdf = order.pdf.name if order.pdf else ""
@@ -97,12 +121,14 @@ def build_order(order: Order, me: str) -> None:
 
         # Both writes are fenced by the lease token and idempotent, so running one twice is harmless.
         def on_story(written: Story) -> None:
+            usage_flush(order.pk, generator)
             story = written.to_dict()
             ride_out_blips(
                 lambda: queue.order_save_story(order.pk, lease, story), what=f"saving the story of #{order.pk}"
             )
 
         def on_page_done(pages_done: int) -> None:
+            usage_flush(order.pk, generator)
             keeper.check()
             ride_out_blips(
                 lambda: queue.order_record_progress(order.pk, lease, pages_done),
@@ -111,7 +137,7 @@ def build_order(order: Order, me: str) -> None:
 
         result = build_book(
             book_request(order),
-            get_generator(),
+            generator,
             work_prefix=work_prefix(order),
             book_name=new_book_name(f"hera-{order.pk}"),
             story=story,
@@ -134,6 +160,11 @@ def build_order(order: Order, me: str) -> None:
         # recovery puts the order back in its place, to resume from its pages.
         log.warning("order %s: stopping without writing, the lease will lapse (%s)", order.reference, exc)
         return
+    except GenerationConfigError as exc:
+        # The operator's problem, not the book's: stop claiming first, then give the order back uncounted.
+        discard(new_pdf)
+        order_release_and_pause(order, lease, str(exc), me)
+        return
     except Exception as exc:
         log.exception("order %s: generation failed", order.reference)
         discard(new_pdf)
@@ -141,6 +172,7 @@ def build_order(order: Order, me: str) -> None:
         return
     finally:
         keeper.stop()
+        usage_flush(order.pk, generator)
     # Only now is the new book the one served: the old file and the page checkpoints can go.
     if old_pdf and old_pdf != new_pdf:
         discard(old_pdf)
@@ -159,6 +191,34 @@ def order_record_failure(order: Order, lease, error: str, me: str) -> None:
         log.warning("order %s: lease lost before the failure could be recorded", order.reference)
     except DatabaseUnreachable:
         log.warning("order %s: database unreachable, the failure is not recorded; the lease will lapse", order.reference)
+
+
+def order_release_and_pause(order: Order, lease, reason: str, me: str) -> None:
+    """Pause generation for its configuration, then give the order back uncounted (both safe to run again)."""
+    fingerprint = configuration_fingerprint()
+    try:
+        ride_out_blips(
+            lambda: pause.generation_pause(pause.CONFIGURATION, reason, fingerprint=fingerprint),
+            what="pausing generation",
+        )
+        ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
+    except LeaseLost:
+        log.warning("order %s: lease lost before it could be released", order.reference)
+    except DatabaseUnreachable:
+        log.warning("order %s: database unreachable, not released; the lease will lapse", order.reference)
+
+
+def usage_flush(order_id: int, generator: Generator) -> None:
+    """Add what the generator's calls cost since the last record to the order (generators without a meter cost 0)."""
+    meter = getattr(generator, "meter", None)
+    if meter is None:
+        return
+    taken = meter.take()
+    try:
+        # Not fenced: a write cut off at its COMMIT and run again counts twice, for an estimate of the cost.
+        ride_out_blips(lambda: queue.order_record_usage(order_id, taken), what=f"recording the usage of #{order_id}")
+    except DatabaseUnreachable:
+        log.warning("order #%d: database unreachable, this part of its Gemini usage is not recorded", order_id)
 
 
 def discard(name: str) -> None:

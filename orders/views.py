@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
+from .pause import generation_state
 from .payments import CheckoutUnavailable, checkout_start
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
@@ -125,7 +126,7 @@ def healthz(request):
         beat = WorkerHeartbeat.objects.order_by("-seen_at").first()
     except DatabaseError as exc:
         return JsonResponse({"database": "unreachable", "error": exc.__class__.__name__}, status=503)
-    return JsonResponse({"database": "ok", "worker": worker_state(beat)})
+    return JsonResponse({"database": "ok", "worker": worker_state(beat), "generation": generation_state()})
 
 
 def worker_state(beat: WorkerHeartbeat | None) -> dict | None:

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import queue, selectors
+from orders import pause, queue, selectors
 from orders.models import EmailKind, Kind, Order, OutboundEmail, Priority, Status
 from tests.conftest import make_order, order_in
 
@@ -324,6 +324,15 @@ def test_queue_page_shows_heartbeat_and_todays_figures(admin_client):
     assert today["average_seconds"] is not None
     page = response.content.decode()
     assert "worker alive" in page and "seen 0 s ago on #" in page and 'id="stat-average"' in page
+
+
+def test_queue_page_says_in_red_why_generation_is_paused(admin_client):
+    assert 'id="generation-paused"' not in admin_client.get(QUEUE_PAGE).content.decode()
+
+    pause.generation_pause(pause.CONFIGURATION, "The pictures model gemini-2.5-flash-image was shut down.")
+
+    page = admin_client.get(QUEUE_PAGE + "?fragment=1").content.decode()
+    assert '<p id="generation-paused" class="paused-banner" role="alert"><strong>Generation paused:</strong> The pictures' in page
 
 
 def test_queue_fragment_is_the_refreshing_part_only(admin_client):

@@ -1,0 +1,143 @@
+"""A generator configuration error pauses generation instead of failing the customer's order, and resumes when fixed.
+
+The worker runs in-process with the real Google generator against the strict fake Gemini server.
+"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import pause, queue, tasks
+from orders.models import EmailKind, GenerationPause, Order, OutboundEmail, Status
+from tests.conftest import make_order
+from tests.fakes.genai_server import API_KEY, BLOCKED_KEY, FakeModel, candidate_blocked_body, serve
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def email_threads_finish():
+    yield
+    for thread in threading.enumerate():
+        if thread.name.startswith("hera-email-"):
+            thread.join(timeout=15)
+
+
+@pytest.fixture
+def gemini(settings):
+    server = serve()
+    settings.HERA_GENERATOR = "google"
+    settings.GOOGLE_API_KEY = API_KEY
+    settings.HERA_GENAI_BASE_URL = server.base_url
+    settings.HERA_MAX_ATTEMPTS = 1  # a counted attempt would fail the order at once
+    yield server
+    server.stop()
+
+
+BROKEN_SETUPS = {
+    "a field v1 lacks": ("HERA_GENAI_API_VERSION", "v1", "v1beta", 'Unknown name "systemInstruction"'),
+    "a shut-down model": ("HERA_TEXT_MODEL", "gemini-2.5-flash", "gemini-3.5-flash-lite", "404 NOT_FOUND"),
+    "a wrong key": ("GOOGLE_API_KEY", "not-the-key", API_KEY, "API key not valid"),
+    "a blocked key": ("GOOGLE_API_KEY", BLOCKED_KEY, API_KEY, "403 PERMISSION_DENIED"),
+}
+
+
+@pytest.mark.parametrize("setup", BROKEN_SETUPS.values(), ids=BROKEN_SETUPS.keys())
+def test_a_configuration_error_pauses_generation_and_keeps_the_order_uncounted(settings, gemini, setup):
+    name, broken, _, words = setup
+    setattr(settings, name, broken)
+    order = make_order(status="queued", page_count=2)
+    queued_at = Order.objects.get(pk=order.pk).queued_at
+
+    assert tasks.process_next_order() == order.reference
+
+    order.refresh_from_db()
+    assert (order.status, order.attempts, order.queued_at, order.not_before) == (Status.QUEUED, 0, queued_at, None)
+    assert not OutboundEmail.objects.filter(order=order, kind=EmailKind.FAILED).exists()
+    assert words in pause.paused_reason()
+    assert order.events.last().note.startswith("released, attempt 1 not counted")
+
+
+@pytest.mark.parametrize("setup", BROKEN_SETUPS.values(), ids=BROKEN_SETUPS.keys())
+def test_a_paused_worker_resumes_at_once_when_restarted_with_the_setting_fixed(settings, gemini, setup):
+    name, broken, fixed, _ = setup
+    setattr(settings, name, broken)
+    order = make_order(status="queued", page_count=2)
+    tasks.process_next_order()
+    assert tasks.process_next_order() is None  # still broken, checked at most every few minutes: nothing claimed
+
+    setattr(settings, name, fixed)  # the worker restarted with the corrected variable
+    assert tasks.process_next_order() == order.reference
+
+    order.refresh_from_db()
+    assert order.status == Status.DONE
+    assert order.attempts == 1
+    assert pause.paused_reason() is None
+
+
+def test_a_paused_worker_claims_nothing(gemini):
+    pause.generation_pause(pause.CONFIGURATION, "the key was refused", fingerprint="same")
+    make_order(status="queued")
+
+    assert queue.order_claim_next("w") is None
+    assert Order.objects.get().status == Status.QUEUED
+
+
+def test_queue_tick_checks_a_paused_setup_again_when_due_and_resumes(settings, gemini):
+    settings.HERA_TEXT_MODEL = "gemini-3.9-flash"  # not yet released: unknown to the API
+    make_order(status="queued", page_count=2)
+    tasks.process_next_order()
+    GenerationPause.objects.update(checked_at=timezone.now() - timedelta(seconds=settings.HERA_GENERATION_RECHECK_SECONDS))
+
+    tasks.queue_tick()  # due: models.get still answers 404
+    assert "gemini-3.9-flash does not exist or was shut down" in pause.paused_reason()
+    assert [r.method for r in gemini.requests][-2:] == ["GET", "GET"]
+
+    gemini.models["gemini-3.9-flash"] = FakeModel("text")  # Google releases it
+    GenerationPause.objects.update(checked_at=timezone.now() - timedelta(seconds=settings.HERA_GENERATION_RECHECK_SECONDS))
+    tasks.queue_tick()
+
+    assert pause.paused_reason() is None
+
+
+def test_a_paused_setup_is_not_checked_again_before_it_is_due(gemini):
+    pause.generation_pause(pause.CONFIGURATION, "the key was refused", fingerprint=tasks.configuration_fingerprint())
+
+    tasks.queue_tick()
+
+    assert gemini.requests == []
+    assert pause.paused_reason() == "the key was refused"
+
+
+def test_a_safety_block_stays_an_attempt_of_that_order(settings, gemini):
+    settings.HERA_MAX_ATTEMPTS = 3
+    order = make_order(status="queued", page_count=2)
+    for _ in range(2):
+        gemini.reply(candidate_blocked_body("SAFETY"))
+
+    tasks.process_next_order()
+
+    order.refresh_from_db()
+    assert (order.status, order.attempts) == (Status.QUEUED, 1)
+    assert "blocked by a safety filter" in order.last_error
+    assert pause.paused_reason() is None
+
+
+def test_healthz_says_whether_generation_runs(client):
+    assert client.get(reverse("orders:healthz")).json()["generation"] == "ok"
+
+    pause.generation_pause(pause.CONFIGURATION, "GOOGLE_API_KEY was refused.")
+
+    assert client.get(reverse("orders:healthz")).json()["generation"] == "paused: GOOGLE_API_KEY was refused."
+
+
+def test_every_source_of_a_pause_is_reported_and_lifted_on_its_own():
+    pause.generation_pause(pause.CONFIGURATION, "the model is gone.")
+    pause.generation_pause("memory", "the worker is short of memory.")
+
+    assert pause.generation_state() == "paused: the model is gone.; the worker is short of memory."
+    pause.generation_resume(pause.CONFIGURATION)
+    assert pause.generation_state() == "paused: the worker is short of memory."
