@@ -15,8 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
+
+from generation.costs import estimated_cost_usd, usage_summary
 
 from . import admin_views, queue, selectors, staff
 from .admin_views import duration_text
@@ -218,7 +221,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "status", "kind", "priority", "position", "eta", "attempts", "last_error", "progress",
                 "not_before", "worker_id", "lease_expires_at",
             )}),
-            ("Book", {"fields": ("pdf_link", "customer_page")}),
+            ("Book", {"fields": ("pdf_link", "customer_page", "generation_calls", "generation_cost")}),
             ("Payment", {"classes": ("collapse",), "fields": (
                 "amount_cents", "currency", "paid_at", "stripe_session_id", "stripe_payment_intent_id",
             )}),
@@ -238,6 +241,17 @@ class OrderAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("orders:book_pdf", kwargs={"token": order.token})
         return format_html('<a href="{}">{}</a>', url, order.pdf.name)
+
+    @admin.display(description="Gemini calls")
+    def generation_calls(self, order: Order):
+        lines = usage_summary(order.generation_usage or {})
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) if lines else "—"
+
+    @admin.display(description="estimated cost")
+    def generation_cost(self, order: Order):
+        if not order.generation_usage:
+            return "—"
+        return f"${estimated_cost_usd(order.generation_usage):.2f} (at the HERA_GOOGLE_*_PRICE settings)"
 
     @admin.display(description="customer page")
     def customer_page(self, order: Order):

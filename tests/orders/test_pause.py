@@ -141,3 +141,26 @@ def test_every_source_of_a_pause_is_reported_and_lifted_on_its_own():
     assert pause.generation_state() == "paused: the model is gone.; the worker is short of memory."
     pause.generation_resume(pause.CONFIGURATION)
     assert pause.generation_state() == "paused: the worker is short of memory."
+
+
+def test_a_google_book_records_its_calls_and_tokens_on_the_order(gemini):
+    order = make_order(status="queued", page_count=3)
+
+    tasks.process_next_order()
+
+    order.refresh_from_db()
+    assert order.status == Status.DONE
+    assert order.generation_usage == {
+        "story": {"calls": 1, "retries": 0, "prompt_tokens": 120, "output_tokens": 480, "thoughts_tokens": 0},
+        "pictures": {"calls": 3, "retries": 0, "prompt_tokens": 900, "output_tokens": 3 * 1680, "thoughts_tokens": 0},
+    }
+
+
+def test_the_admin_order_page_shows_the_calls_and_the_estimated_cost(admin_client):
+    order = make_order(status="queued")
+    queue.order_record_usage(order.pk, {"pictures": {"calls": 2, "retries": 1, "prompt_tokens": 600, "output_tokens": 3360, "thoughts_tokens": 0}})
+
+    page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+
+    assert "pictures: 2 call(s) incl. 1 softened retry, 600 tokens in, 3,360 out, 0 thinking" in page
+    assert "$0.20 (at the HERA_GOOGLE_*_PRICE settings)" in page
