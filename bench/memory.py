@@ -1,10 +1,11 @@
 """Peak memory of the worker process tree while it makes a 24-page book: Hera's way against the first version's.
 
-Usage: .venv/bin/python bench/memory.py [--pages 24] [--runs 3] [--modes streaming,naive]
+Usage: .venv/bin/python bench/memory.py [--pages 24] [--runs 3] [--modes streaming,naive] [--size 2K] [--format jpeg]
 
 Each way runs in a real `manage.py qcluster` tree (SQLite in a temporary folder) that claims one queued order. The
-image model is replaced by pictures like the ones it returns: 1024 px PNGs of about 1.5 MB, with grain so they do
-not compress. The peak is the sum of PSS (shared pages split fairly) over the whole tree, sampled every 50 ms.
+image model is replaced by pictures like the ones it returns: square pictures of the HERA_IMAGE_SIZE asked (2K:
+2048 px) as JPEG or PNG, with grain so they do not compress. The peak is the sum of PSS (shared pages split fairly)
+over the whole tree, sampled every 50 ms.
 
 - streaming: the real build path (generation.book.build_book, HERA_IMAGE_CONCURRENCY pages at once), each answer
   turned into a JPEG file by the Google backend's own `save_picture`, drawn into the PDF by path.
@@ -36,21 +37,29 @@ GRAIN_SIGMA = 3  # gives PNGs of about 1.5 MB, like an image model's answers
 
 
 class GrainyModelGenerator:
-    """The offline story, and pictures as an image model answers them: PNG bytes, saved by the Google backend."""
+    """The offline story, and pictures as an image model answers them, saved by the Google backend.
+
+    Like the Google generator, it takes the hero's reference picture for pages 2..n (read as a request would).
+    """
+
+    uses_reference = True
 
     def write_story(self, request):
         from generation.offline import OfflineGenerator
 
         return OfflineGenerator(page_seconds=0).write_story(request)
 
-    def illustrate_page(self, request, story, page_index, out_path):
+    def illustrate_page(self, request, story, page_index, out_path, reference=None):
         from generation.google import save_picture
 
+        if reference is not None:
+            reference.read_bytes()  # sent inline with the request
         save_picture(model_picture(page_index).read_bytes(), Path(out_path))  # the bytes of the model's answer
 
 
 def model_picture(page_index: int) -> Path:
-    return Path(os.environ["HERA_BENCH_MODEL_DIR"]) / f"page-{page_index + 1:02d}.png"
+    folder = Path(os.environ["HERA_BENCH_MODEL_DIR"])
+    return next(folder.glob(f"page-{page_index + 1:02d}.*"))
 
 
 def naive_build_book(request, generator, *, work_prefix, book_name, story=None, on_story=None, on_page_done=None,
@@ -124,8 +133,8 @@ def run_worker(mode: str) -> None:
 # The measuring side.
 
 
-def make_model_pictures(folder: Path, pages: int) -> float:
-    """Write `pages` grainy 1024 px PNGs (about 1.5 MB each, like an image model's answers); return the mean MB."""
+def make_model_pictures(folder: Path, pages: int, side: int = 1024, fmt: str = "png") -> float:
+    """Write `pages` grainy `side`-px pictures as PNG or JPEG (like an image model's answers); return the mean MB."""
     from PIL import Image, ImageChops
 
     from generation.base import BookRequest
@@ -135,10 +144,11 @@ def make_model_pictures(folder: Path, pages: int) -> float:
     request = BookRequest(child_name="Zoë", child_age=6, theme="space", language="fr", page_count=pages, seed=7)
     sizes = []
     for index in range(pages):
-        grain = Image.merge("RGB", [Image.effect_noise((1024, 1024), GRAIN_SIGMA) for _ in range(3)])
-        picture = ImageChops.add(draw_page(request, index), grain, scale=1.0, offset=-128)
-        path = folder / f"page-{index + 1:02d}.png"
-        picture.save(path)
+        grain = Image.merge("RGB", [Image.effect_noise((side, side), GRAIN_SIGMA) for _ in range(3)])
+        page = draw_page(request, index).resize((side, side))
+        picture = ImageChops.add(page, grain, scale=1.0, offset=-128)
+        path = folder / f"page-{index + 1:02d}.{fmt}"
+        picture.save(path, **({"quality": 90} if fmt == "jpeg" else {}))
         sizes.append(path.stat().st_size)
     return sum(sizes) / len(sizes) / MB
 
@@ -162,7 +172,7 @@ def order_status(db_path: Path) -> str | None:
     return row[0] if row else None
 
 
-def measure(mode: str, pages: int, workdir: Path, model_dir: Path) -> dict:
+def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "2K") -> dict:
     """Run one qcluster tree until its book is done; return its peak and idle PSS (bytes), time and PDF size."""
     run_dir = workdir / mode
     run_dir.mkdir(parents=True)
@@ -174,6 +184,7 @@ def measure(mode: str, pages: int, workdir: Path, model_dir: Path) -> dict:
         "HERA_GENERATOR": "offline",
         "HERA_LOG_LEVEL": "WARNING",
         "HERA_BENCH_MODEL_DIR": str(model_dir),
+        "HERA_IMAGE_SIZE": size,
         "PYTHONPATH": str(ROOT),
     }
     env.pop("GOOGLE_API_KEY", None)
@@ -215,6 +226,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=24)
     parser.add_argument("--runs", type=int, default=1, help="runs of each way; the table shows the median run")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, from {', '.join(MODES)}")
+    parser.add_argument("--size", default="2K", choices=["1K", "2K", "4K"], help="HERA_IMAGE_SIZE of the answers")
+    parser.add_argument("--format", default="jpeg", choices=["jpeg", "png"], help="how the image model answers")
     args = parser.parse_args()
     modes = [mode for mode in args.modes.split(",") if mode in MODES]
     sys.path.insert(0, str(ROOT))
@@ -222,11 +235,12 @@ def main() -> None:
     runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory(prefix="hera-bench-") as tmp:
         workdir = Path(tmp)
-        mean_png = make_model_pictures(workdir / "model", args.pages)
-        print(f"{args.pages} pages, model answers: 1024 px PNG, {mean_png:.2f} MB each on average")
+        side = {"1K": 1024, "2K": 2048, "4K": 4096}[args.size]
+        mean = make_model_pictures(workdir / "model", args.pages, side, args.format)
+        print(f"{args.pages} pages, model answers: {side} px {args.format.upper()}, {mean:.2f} MB each on average")
         for run in range(args.runs):
             for mode in modes:
-                runs[mode].append(measure(mode, args.pages, workdir / f"run-{run}", workdir / "model"))
+                runs[mode].append(measure(mode, args.pages, workdir / f"run-{run}", workdir / "model", args.size))
     results = {mode: median_run(runs[mode]) for mode in modes}
     print(f"{'':28}" + "".join(f"{MODES[mode]:>22}" for mode in modes))
     rows = [

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from django.utils import translation
 from django.utils.translation import gettext
@@ -19,7 +20,7 @@ from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -95,6 +96,34 @@ def raw_jpeg_streams() -> Iterator[None]:
         rl_config.useA85 = previous
 
 
+@contextlib.contextmanager
+def streamed_output(fh: BinaryIO) -> Iterator[None]:
+    """Make reportlab write each PDF object to `fh` as soon as it is formatted.
+
+    reportlab 5 (pdfdoc.PDFDocument.format) collects every formatted object in a PDFFile, then joins them and writes
+    the result: with 2K pictures embedded as they came, that held the pictures three times over at the end (stored,
+    formatted, joined). Streamed, they are held once (bench/memory.py, bench/generation.py).
+    """
+
+    class StreamedPDFFile(pdfdoc.PDFFile):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)  # collects the header, written just below
+            for chunk in self.strings:
+                fh.write(chunk)
+            self.strings = []
+            self.write = fh.write
+
+        def format(self, document) -> bytes:
+            return b""  # everything was written already
+
+    previous = pdfdoc.PDFFile
+    pdfdoc.PDFFile = StreamedPDFFile
+    try:
+        yield
+    finally:
+        pdfdoc.PDFFile = previous
+
+
 def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequence[Path]) -> Path:
     """Write the book to `out_path` (through a temporary name) from the story and one JPEG path per page."""
     if len(pictures) != len(story.pages):
@@ -103,8 +132,8 @@ def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequ
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".part")
     words = book_words(request)
-    with raw_jpeg_streams():
-        canvas = Canvas(str(partial), pagesize=(PAGE, PAGE), pageCompression=1)
+    with raw_jpeg_streams(), open(partial, "wb") as fh:
+        canvas = Canvas(fh, pagesize=(PAGE, PAGE), pageCompression=1)
         canvas.setTitle(story.title)
         canvas.setAuthor("Hera")
         canvas.setSubject(words["for"])
@@ -116,7 +145,8 @@ def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequ
         for number, (text, picture) in enumerate(zip(story.pages, pictures, strict=True), start=1):
             draw_story_page(canvas, text, Path(picture), number)
         draw_closing(canvas, request, words)
-        canvas.save()
+        with streamed_output(fh):
+            canvas.save()
     os.replace(partial, out_path)
     return out_path
 

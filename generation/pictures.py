@@ -7,6 +7,7 @@ whole-image output buffer. With HERA_IMAGE_CONCURRENCY pages converted at once, 
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
@@ -19,6 +20,10 @@ MAX_SIDE = 1024
 # The hero's reference picture sent with pages 2..n: enough for a face and clothes, about 40 KB (258 input tokens).
 REFERENCE_SIDE = 512
 JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"
+# One picture decoded at a time in the process: a 2K answer is 12 MB decoded (16 MB with alpha), and the pages in
+# flight spend seconds waiting on the image model for every fraction of a second spent converting, so the
+# illustration threads lose nothing by taking turns here (bench/memory.py: 2K PNG answers, 179 -> see RESULTS.md).
+DECODE_TURN = threading.Lock()
 
 
 def atomic_write(out_path: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -62,7 +67,7 @@ def save_answer_as_jpeg(data: bytes, out_path: Path, max_side: int = MAX_SIDE) -
     if size is not None:
         atomic_write(out_path, lambda fh: fh.write(data))
         return size
-    with Image.open(BytesIO(data)) as image:
+    with DECODE_TURN, Image.open(BytesIO(data)) as image:
         image.draft("RGB", (max_side, max_side))  # a JPEG answer decodes at reduced scale
         image.load()
         picture = image if image.mode == "RGB" else image.convert("RGB")

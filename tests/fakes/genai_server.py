@@ -28,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from tests.fakes import LocalHTTPServer
 
@@ -392,9 +392,16 @@ def model_resource(model_id: str, model: FakeModel) -> dict:
 
 
 def grainy_picture(side: int, fmt: str = "JPEG") -> bytes:
-    """Return a `side`-px square picture with noise, so it weighs what a model's answer weighs."""
-    noise = Image.effect_noise((side, side), 40)
-    picture = Image.merge("RGB", (noise, noise.point(lambda v: 255 - v), Image.new("L", (side, side), 128)))
+    """Return a `side`-px square illustration-like picture (flat shapes, light grain), as a model's answer weighs.
+
+    A 2K JPEG of it is about 0.5 MB, a PNG about 6 MB: pure noise would weigh four times a real illustration.
+    """
+    from generation.base import BookRequest
+    from generation.offline import draw_page
+
+    request = BookRequest(child_name="Zoë", child_age=6, theme="space", language="en", page_count=1, seed=7)
+    grain = Image.merge("RGB", [Image.effect_noise((side, side), 3) for _ in range(3)])
+    picture = ImageChops.add(draw_page(request, 0).resize((side, side)), grain, scale=1.0, offset=-128)
     buffer = io.BytesIO()
     picture.save(buffer, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
     return buffer.getvalue()
