@@ -6,19 +6,19 @@ from generation.costs import estimated_cost_usd, usage_summary
 
 BOOK_OF_24 = {
     "story": {"calls": 1, "retries": 0, "prompt_tokens": 1_000, "output_tokens": 3_000, "thoughts_tokens": 1_000},
-    "pictures": {"calls": 24, "retries": 0, "prompt_tokens": 24 * 600, "output_tokens": 24 * 1_680, "thoughts_tokens": 0},
+    "pictures": {"calls": 24, "retries": 0, "prompt_tokens": 24 * 1_300, "output_tokens": 24 * 1_680, "thoughts_tokens": 0},
 }
 
 
-def test_a_24_page_book_costs_about_two_and_a_half_dollars_at_the_default_prices():
-    # story 1,000 × 0.30 + 4,000 × 2.50; pictures 14,400 × 0.50 + 40,320 × 60, per million tokens
-    assert estimated_cost_usd(BOOK_OF_24) == pytest.approx(0.0003 + 0.010 + 0.0072 + 2.4192)
+def test_a_24_page_book_costs_about_two_dollars_forty_five_at_the_default_prices():
+    # story 1,000 × 0.30 + 4,000 × 2.50; pictures 31,200 × 0.50 + 40,320 × 60, per million tokens: $2.45
+    assert estimated_cost_usd(BOOK_OF_24) == pytest.approx(0.0003 + 0.010 + 0.0156 + 2.4192)
 
 
 def test_the_prices_come_from_settings(settings):
     settings.HERA_GOOGLE_IMAGE_OUTPUT_PRICE = 30.0
 
-    assert estimated_cost_usd(BOOK_OF_24) == pytest.approx(0.0003 + 0.010 + 0.0072 + 1.2096)
+    assert estimated_cost_usd(BOOK_OF_24) == pytest.approx(0.0003 + 0.010 + 0.0156 + 1.2096)
 
 
 def test_picture_thinking_is_priced_as_the_image_models_text_output(settings):
