@@ -139,3 +139,25 @@ def refuse_connections():
     yield refuse
     connection.close()
     connection.settings_dict["PORT"] = port
+
+
+@pytest.fixture
+def email_threads_finish():
+    """Let the outbox's delivery threads (started when a book is done or failed) end before the tables are flushed."""
+    yield
+    from tests.orders.test_emails import join_email_threads
+
+    join_email_threads(timeout=15)
+
+
+@pytest.fixture
+def gemini(settings):
+    """The strict fake Gemini API, writing and drawing by itself, with the Google generator pointed at it."""
+    from tests.fakes.genai_server import API_KEY, serve
+
+    server = serve()
+    settings.HERA_GENERATOR = "google"
+    settings.GOOGLE_API_KEY = API_KEY
+    settings.HERA_GENAI_BASE_URL = server.base_url
+    yield server
+    server.stop()

@@ -9,17 +9,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from tests.conftest import embedded_env
-from tests.fakes.genai_server import API_KEY, serve
-
-
-@pytest.fixture
-def gemini(settings):
-    server = serve()
-    settings.HERA_GENERATOR = "google"
-    settings.GOOGLE_API_KEY = API_KEY
-    settings.HERA_GENAI_BASE_URL = server.base_url
-    yield server
-    server.stop()
+from tests.fakes.genai_server import API_KEY
 
 
 def check() -> str:

@@ -3,7 +3,6 @@
 The worker runs in-process with the real Google generator against the strict fake Gemini server.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,28 +12,14 @@ from django.utils import timezone
 from orders import pause, queue, tasks
 from orders.models import EmailKind, GenerationPause, Order, OutboundEmail, Status
 from tests.conftest import make_order
-from tests.fakes.genai_server import API_KEY, BLOCKED_KEY, FakeModel, candidate_blocked_body, serve
+from tests.fakes.genai_server import API_KEY, BLOCKED_KEY, FakeModel, candidate_blocked_body
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("email_threads_finish")]
 
 
 @pytest.fixture(autouse=True)
-def email_threads_finish():
-    yield
-    for thread in threading.enumerate():
-        if thread.name.startswith("hera-email-"):
-            thread.join(timeout=15)
-
-
-@pytest.fixture
-def gemini(settings):
-    server = serve()
-    settings.HERA_GENERATOR = "google"
-    settings.GOOGLE_API_KEY = API_KEY
-    settings.HERA_GENAI_BASE_URL = server.base_url
+def one_attempt(settings):
     settings.HERA_MAX_ATTEMPTS = 1  # a counted attempt would fail the order at once
-    yield server
-    server.stop()
 
 
 BROKEN_SETUPS = {

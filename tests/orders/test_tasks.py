@@ -1,6 +1,5 @@
 """The worker task run in-process against the real database (threads need committed rows: transactional_db)."""
 
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -21,16 +20,7 @@ from orders import emails, queue, tasks
 from orders.models import LeaseLost, Order, OrderEvent, Status, WorkerHeartbeat
 from tests.conftest import make_order
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def email_threads_finish():
-    """Let the outbox's delivery threads (started when a book is done or failed) end before the tables are flushed."""
-    yield
-    for thread in threading.enumerate():
-        if thread.name.startswith("hera-email-"):
-            thread.join(timeout=15)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("email_threads_finish")]
 
 
 class FailingGenerator(OfflineGenerator):
