@@ -18,12 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.memory import MB, SAMPLE_SECONDS, median_run, order_status, tree_pss  # noqa: E402
+from bench.memory import MB, median_run, watch_until_done  # noqa: E402
 from tests.fakes.genai_server import API_KEY, serve  # noqa: E402
 
 
@@ -48,15 +46,8 @@ def measure(concurrency: int, pages: int, run_dir: Path, base_url: str) -> dict:
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
-    root = psutil.Process(proc.pid)
-    peak = 0
     try:
-        while order_status(run_dir / "db.sqlite3") != "done":
-            if proc.poll() is not None or time.monotonic() - started > 900:
-                raise RuntimeError(f"the worker stopped or took too long; see {run_dir / 'qcluster.log'}")
-            peak = max(peak, tree_pss(root))
-            time.sleep(SAMPLE_SECONDS)
-        seconds = time.monotonic() - started
+        peak, seconds = watch_until_done(proc, run_dir, started, limit=900)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

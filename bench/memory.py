@@ -172,6 +172,18 @@ def order_status(db_path: Path) -> str | None:
     return row[0] if row else None
 
 
+def watch_until_done(proc: subprocess.Popen, run_dir: Path, started: float, limit: float) -> tuple[int, float]:
+    """Sample the worker tree's PSS until the run's order is done; return the peak and the seconds since `started`."""
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while order_status(run_dir / "db.sqlite3") != "done":
+        if proc.poll() is not None or time.monotonic() - started > limit:
+            raise RuntimeError(f"the worker stopped or took too long; see {run_dir / 'qcluster.log'}")
+        peak = max(peak, tree_pss(root))
+        time.sleep(SAMPLE_SECONDS)
+    return peak, time.monotonic() - started
+
+
 def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "2K") -> dict:
     """Run one qcluster tree until its book is done; return its peak and idle PSS (bytes), time and PDF size."""
     run_dir = workdir / mode
@@ -197,17 +209,10 @@ def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "
         [*python, f"from bench.memory import run_worker; run_worker({mode!r})"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    root = psutil.Process(proc.pid)
-    peak, started = 0, time.monotonic()
     try:
-        while order_status(run_dir / "db.sqlite3") != "done":
-            if proc.poll() is not None or time.monotonic() - started > 600:
-                raise RuntimeError(f"{mode}: the worker stopped or took too long; see {run_dir / 'qcluster.log'}")
-            peak = max(peak, tree_pss(root))
-            time.sleep(SAMPLE_SECONDS)
-        seconds = time.monotonic() - started
+        peak, seconds = watch_until_done(proc, run_dir, time.monotonic(), limit=600)
         time.sleep(3)  # the worker process is recycled after the book: what the idle tree holds
-        idle = tree_pss(root)
+        idle = tree_pss(psutil.Process(proc.pid))
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
