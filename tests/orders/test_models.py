@@ -39,6 +39,7 @@ VERBS: dict[str, Callable[[Order], OrderEvent]] = {
     "finish": lambda o: o.finish(pdf_name="books/y.pdf", actor="w2"),
     "retry_later": lambda o: o.retry_later(error="kaput", actor="w2", delay_seconds=30),
     "recover": lambda o: o.recover(),
+    "release": lambda o: o.release(actor="w2", reason="the key was refused"),
     "fail": lambda o: o.fail(error="kaput", actor="w2"),
     "cancel": lambda o: o.cancel(actor="staff"),
     "expire": lambda o: o.expire(actor="stripe"),
@@ -63,8 +64,8 @@ def order_in(status: str) -> Order:
 
 def test_the_transition_table_names_each_verb_and_every_verb_is_an_order_method():
     assert list(TRANSITIONS) == [
-        "queue", "claim", "finish", "retry_later", "recover", "fail", "cancel", "expire", "refund", "staff_retry",
-        "regenerate",
+        "queue", "claim", "finish", "retry_later", "recover", "release", "fail", "cancel", "expire", "refund",
+        "staff_retry", "regenerate",
     ]
     assert set(VERBS) == set(TRANSITIONS)
     assert all(callable(getattr(Order, verb)) for verb in TRANSITIONS)
@@ -193,3 +194,15 @@ def test_each_order_gets_its_own_token():
     first, second = make_order(), make_order()
     assert first.token != second.token
     assert Order.objects.get(token=first.token) == first
+
+
+def test_release_gives_the_order_back_in_its_place_without_counting_the_attempt():
+    order = order_in(Status.QUEUED)
+    queued_at = order.queued_at
+    order.claim(worker_id="w", lease_seconds=60)
+
+    order.release(actor="w", reason="the key was refused")
+
+    order.refresh_from_db()
+    assert (order.status, order.attempts, order.queued_at, order.lease_token) == (Status.QUEUED, 0, queued_at, None)
+    assert order.events.last().note == "released, attempt 1 not counted: the key was refused"
