@@ -213,7 +213,7 @@ def test_queue_status_shows_no_customer_data(client):
 def test_healthz_without_any_worker(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "worker": None}
+    assert response.json() == {"database": "ok", "worker": None, "generation": "ok"}
 
 
 @pytest.mark.django_db
