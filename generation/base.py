@@ -67,6 +67,7 @@ class ModelUsage:
     prompt_tokens: int = 0
     output_tokens: int = 0
     thoughts_tokens: int = 0
+    transient_errors: int = 0  # 429/5xx answers the SDK retried (not billed)
 
     def add(self, other: "ModelUsage") -> None:
         for name in self.__dataclass_fields__:
@@ -87,8 +88,8 @@ class UsageMeter:
             self._pending[role].add(usage)
 
     def take(self) -> dict[str, dict[str, int]]:
-        """Return what was recorded since the last take (only roles with calls), and start again from zero."""
+        """Return what was recorded since the last take (only roles with something), and start again from zero."""
         with self._lock:
-            taken = {role: asdict(usage) for role, usage in self._pending.items() if usage.calls}
+            taken = {role: asdict(usage) for role, usage in self._pending.items() if any(asdict(usage).values())}
             self._pending = {role: ModelUsage() for role in self.ROLES}
         return taken

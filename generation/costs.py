@@ -36,5 +36,6 @@ def usage_summary(usage: dict) -> list[str]:
             + (f" incl. {retries} softened retr{'y' if retries == 1 else 'ies'}" if retries else "")
             + f", {counts.get('prompt_tokens', 0):,} tokens in, {counts.get('output_tokens', 0):,} out"
             + f", {counts.get('thoughts_tokens', 0):,} thinking"
+            + (f"; {counts['transient_errors']} answer(s) 429/5xx retried" if counts.get("transient_errors") else "")
         )
     return lines

@@ -226,6 +226,7 @@ class GoogleGenerator:
                         api_version=settings.HERA_GENAI_API_VERSION,
                         timeout=self.timeout_ms,
                         retry_options=self.retry_options.model_copy(),
+                        client_args={"event_hooks": {"response": [self._note_answer]}},
                     ),
                 )
             return self._client
@@ -293,6 +294,12 @@ class GoogleGenerator:
             "page illustrated model=%s page=%d size=%dx%d seconds=%.1f",
             model, page_index + 1, size[0], size[1], time.monotonic() - started,
         )
+
+    def _note_answer(self, response: httpx2.Response) -> None:
+        """Count each answer the SDK retries (429, 5xx): not billed, but the operator sees what a book went through."""
+        if response.status_code in RETRYABLE_STATUS_CODES:
+            image = f"/models/{settings.HERA_IMAGE_MODEL}:" in str(response.request.url)
+            self.meter.record("pictures" if image else "story", ModelUsage(transient_errors=1))
 
     def check_configuration(self) -> list[tuple[bool, str]]:
         """Ask models.get about both models (free, nothing generated); return (ok, plain sentence) findings."""

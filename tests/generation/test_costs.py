@@ -27,6 +27,12 @@ def test_picture_thinking_is_priced_as_the_image_models_text_output(settings):
     assert estimated_cost_usd(usage) == pytest.approx(settings.HERA_GOOGLE_IMAGE_THINKING_PRICE)
 
 
+def test_the_summary_names_the_answers_the_sdk_retried():
+    usage = {"story": {"calls": 1, "prompt_tokens": 10, "output_tokens": 20, "transient_errors": 2}}
+
+    assert usage_summary(usage) == ["story: 1 call(s), 10 tokens in, 20 out, 0 thinking; 2 answer(s) 429/5xx retried"]
+
+
 def test_nothing_recorded_costs_nothing():
     assert estimated_cost_usd({}) == 0
     assert usage_summary({}) == []

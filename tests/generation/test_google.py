@@ -532,8 +532,13 @@ def test_the_generator_counts_calls_retries_and_tokens(generator, fake_genai, tm
     generator.illustrate_page(book_request(), story, 0, tmp_path / "page.jpg")
 
     assert generator.meter.take() == {
-        "story": {"calls": 1, "retries": 0, "prompt_tokens": 120, "output_tokens": 480, "thoughts_tokens": 0},
-        "pictures": {"calls": 2, "retries": 1, "prompt_tokens": 420, "output_tokens": 1680, "thoughts_tokens": 200},
+        "story": {
+            "calls": 1, "retries": 0, "prompt_tokens": 120, "output_tokens": 480, "thoughts_tokens": 0, "transient_errors": 0
+        },
+        "pictures": {
+            "calls": 2, "retries": 1, "prompt_tokens": 420, "output_tokens": 1680, "thoughts_tokens": 200,
+            "transient_errors": 0,
+        },
     }
     assert generator.meter.take() == {}
 
@@ -554,3 +559,14 @@ def test_check_configuration_names_a_shut_down_model(generator, google_settings,
     assert findings[-1] == (
         False, "The pictures model gemini-2.5-flash-image does not exist or was shut down (404 NOT_FOUND). Pick a current one."
     )
+
+
+def test_the_generator_counts_the_transient_errors_the_sdk_retried(generator, fake_genai):
+    fake_genai.reply(error_body(503, "UNAVAILABLE", "overloaded"), status=503)
+    fake_genai.reply(error_body(429, "RESOURCE_EXHAUSTED", "quota"), status=429)
+    fake_genai.reply(story_body(4))
+
+    generator.write_story(book_request())
+
+    counted = generator.meter.take()["story"]
+    assert (counted["calls"], counted["transient_errors"]) == (1, 2)

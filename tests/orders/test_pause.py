@@ -136,8 +136,13 @@ def test_a_google_book_records_its_calls_and_tokens_on_the_order(gemini):
     order.refresh_from_db()
     assert order.status == Status.DONE
     assert order.generation_usage == {
-        "story": {"calls": 1, "retries": 0, "prompt_tokens": 120, "output_tokens": 480, "thoughts_tokens": 0},
-        "pictures": {"calls": 3, "retries": 0, "prompt_tokens": 900, "output_tokens": 3 * 1680, "thoughts_tokens": 0},
+        "story": {
+            "calls": 1, "retries": 0, "prompt_tokens": 120, "output_tokens": 480, "thoughts_tokens": 0, "transient_errors": 0
+        },
+        "pictures": {
+            "calls": 3, "retries": 0, "prompt_tokens": 900, "output_tokens": 3 * 1680, "thoughts_tokens": 0,
+            "transient_errors": 0,
+        },
     }
 
 
