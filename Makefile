@@ -14,6 +14,8 @@ $(VENV)/.installed: requirements.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# Development mode unless the shell says otherwise (Hera's settings default to production, DJANGO_DEBUG off).
+run: export DJANGO_DEBUG ?= on
 run: install
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py serve --port $(PORT)

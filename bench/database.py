@@ -9,6 +9,7 @@ from contextlib import contextmanager
 def setup_django() -> None:
     """Set Django up on the settings Hera runs with, on PostgreSQL unless DATABASE_URL says otherwise."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "on")  # development mode: no production variables needed
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hera")
     os.environ.setdefault("HERA_LOG_LEVEL", "WARNING")
     import django

@@ -191,6 +191,7 @@ def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hera.settings",
+        "DJANGO_DEBUG": "on",
         "DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite3'}",
         "HERA_MEDIA_ROOT": str(run_dir / "media"),
         "HERA_GENERATOR": "offline",

@@ -1,10 +1,13 @@
 """Hera settings: one file, read from the environment, with safe local defaults.
 
-With nothing set, Hera runs on SQLite in var/, the offline generator, the offline checkout and console email.
-With DJANGO_DEBUG off, anything that must not default (the secret key, the allowed hosts) is a start-up error.
+DJANGO_DEBUG is off unless set (`make run` and the test settings turn it on). In development (debug on) Hera runs
+with nothing else set: SQLite in var/, the offline generator, the offline checkout and console email. With debug
+off, anything that must not default is a start-up error: the secret key, the allowed hosts, an https HERA_BASE_URL,
+and the Stripe keys (unless HERA_OFFLINE_CHECKOUT=on says this is a demo shop that gives its books away).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,7 +57,7 @@ def env_float(name: str, default: float) -> float:
 
 # Django basics
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -66,7 +69,16 @@ if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
-HERA_BASE_URL = env_str("HERA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+HERA_BASE_URL = env_str("HERA_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+HERA_ALLOW_HTTP = env_bool("HERA_ALLOW_HTTP")
+if not HERA_BASE_URL:
+    raise ImproperlyConfigured("HERA_BASE_URL must be set when DJANGO_DEBUG is off (e.g. https://hera.example).")
+if not HERA_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"HERA_BASE_URL must start with https:// or http://, not {HERA_BASE_URL!r}.")
+if not DEBUG and not HERA_BASE_URL.startswith("https://") and not HERA_ALLOW_HTTP:
+    raise ImproperlyConfigured(
+        "HERA_BASE_URL must be https when DJANGO_DEBUG is off; set HERA_ALLOW_HTTP=on only on a private network."
+    )
 CSRF_TRUSTED_ORIGINS = [HERA_BASE_URL]
 
 INSTALLED_APPS = [
@@ -80,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "hera",  # before django_q: its qcluster command (logs in English) replaces django-q2's
     "django_q",
+    "axes",
+    "csp",
     "orders",
     "generation",
 ]
@@ -94,6 +108,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hera.urls"
@@ -121,10 +138,15 @@ TEMPLATES = [
 # new one (TLS to a managed database). A kept connection is checked before a request reuses it: after a database
 # restart, the first request opens a new one instead of answering 500 on the dead one.
 
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hera.sqlite3'}")
+# The URL is not kept as a setting of its own: Django's debug page and error reports mask PASSWORD in DATABASES,
+# never the password inside a URL.
 HERA_DB_CONN_MAX_AGE = env_int("HERA_DB_CONN_MAX_AGE", 0)
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=HERA_DB_CONN_MAX_AGE, conn_health_checks=True)
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hera.sqlite3'}"),
+        conn_max_age=HERA_DB_CONN_MAX_AGE,
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     sqlite_path = Path(DATABASES["default"]["NAME"])
@@ -171,11 +193,20 @@ STORAGES = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = HERA_BASE_URL.startswith("https://")
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS follows from an https HERA_BASE_URL in production: the platform's proxy terminates TLS and says so in
+# X-Forwarded-Proto, which is trusted only then (an http deployment has no proxy to set it, and a client could).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG and HERA_BASE_URL.startswith("https://"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = True
+    # /healthz is probed by the platform over plain http from inside its network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("HERA_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed to the console and written to var/mail/.
 
@@ -229,16 +260,72 @@ HERA_GOOGLE_IMAGE_THINKING_PRICE = env_float("HERA_GOOGLE_IMAGE_THINKING_PRICE",
 HERA_IMAGE_CONCURRENCY = env_int("HERA_IMAGE_CONCURRENCY", 3, minimum=1)
 HERA_OFFLINE_PAGE_SECONDS = env_float("HERA_OFFLINE_PAGE_SECONDS", 0.0)
 
-# Payments: without a secret key, the offline checkout stands in for Stripe Checkout.
+# Payments: Stripe Checkout, or the offline checkout (a "Pay" button that pays, so a book for free). The offline
+# checkout exists only when HERA_OFFLINE_CHECKOUT is on, which development without a Stripe key does by itself; in
+# production it takes the operator's explicit word, else the Stripe keys are required.
 
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
-if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
-    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY when DJANGO_DEBUG is off.")
+STRIPE_KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")
+HERA_OFFLINE_CHECKOUT = env_bool("HERA_OFFLINE_CHECKOUT", default=DEBUG and not STRIPE_SECRET_KEY)
+if HERA_OFFLINE_CHECKOUT and STRIPE_SECRET_KEY:
+    raise ImproperlyConfigured("HERA_OFFLINE_CHECKOUT=on and STRIPE_SECRET_KEY are both set: keep one checkout.")
+if not DEBUG and not HERA_OFFLINE_CHECKOUT:
+    if not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+        raise ImproperlyConfigured(
+            "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set when DJANGO_DEBUG is off "
+            "(or HERA_OFFLINE_CHECKOUT=on for a demo shop whose books are free)."
+        )
+    if not STRIPE_SECRET_KEY.startswith(STRIPE_KEY_PREFIXES):
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_… or rk_…).")
 HERA_CURRENCY = "eur"
 HERA_PRICE_BASE_CENTS = env_int("HERA_PRICE_BASE_CENTS", 1490)
 HERA_PRICE_PER_PAGE_CENTS = env_int("HERA_PRICE_PER_PAGE_CENTS", 50)
+
+# Limits. Counters live in the database cache, shared by every gunicorn worker and the generation worker (a local
+# memory cache would give each process its own count); hera.cache makes its increment atomic. The client address
+# is REMOTE_ADDR unless HERA_CLIENT_IP_HEADER names the header the platform's proxy sets (never trusted by default:
+# a client can send any header).
+
+CACHES = {
+    "default": {
+        "BACKEND": "hera.cache.AtomicDatabaseCache",
+        "LOCATION": "hera_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
+HERA_ORDER_RATE = env_str("HERA_ORDER_RATE", "10/m")
+HERA_CLIENT_IP_HEADER = env_str("HERA_CLIENT_IP_HEADER")
+HERA_CLIENT_IP_PROXIES = env_int("HERA_CLIENT_IP_PROXIES", 1, minimum=1)
+RATELIMIT_IP_META_KEY = "hera.client_ip.client_ip"
+RATELIMIT_VIEW = "orders.views.too_many_requests"
+# django-ratelimit warns about any cache it does not list; this one's increment is atomic (tests/test_cache.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Admin logins: after AXES_FAILURE_LIMIT failures from one address, that address is refused for the cool-off time.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("HERA_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "hera.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Content-Security-Policy: scripts and styles from this site only (no inline script); the admin's inline style
+# attributes need 'unsafe-inline' for styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", "https://checkout.stripe.com"],
+    }
+}
 
 # Queue
 

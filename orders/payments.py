@@ -36,11 +36,20 @@ def stripe_client() -> stripe.StripeClient:
     )
 
 
+def offline_checkout_enabled() -> bool:
+    """Tell whether the offline checkout (a "Pay" button that pays) exists: HERA_OFFLINE_CHECKOUT, never with Stripe."""
+    return settings.HERA_OFFLINE_CHECKOUT and not settings.STRIPE_SECRET_KEY
+
+
 def checkout_start(order: Order) -> str:
-    """Return the URL where the customer pays for `order`: Stripe Checkout, or the offline checkout without keys."""
+    """Return the URL where the customer pays for `order`: Stripe Checkout, or the offline checkout when enabled."""
     order_price_record(order)
-    if not settings.STRIPE_SECRET_KEY:
+    if offline_checkout_enabled():
         return reverse("orders:offline_checkout", kwargs={"token": order.token})
+    if not settings.STRIPE_SECRET_KEY:
+        # Development with HERA_OFFLINE_CHECKOUT=off and no key: no way to pay, and never a free book.
+        log.warning("no checkout for %s: neither Stripe keys nor HERA_OFFLINE_CHECKOUT", order.reference)
+        raise CheckoutUnavailable("no checkout is configured")
     try:
         session = stripe_client().v1.checkout.sessions.create(
             checkout_session_params(order), options={"idempotency_key": f"checkout-{order.token}"}

@@ -12,7 +12,7 @@ from . import selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
 from .pause import generation_state
-from .payments import CheckoutUnavailable, checkout_start
+from .payments import CheckoutUnavailable, checkout_start, offline_checkout_enabled
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
 SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
@@ -89,8 +89,8 @@ def order_page_context(request, order: Order) -> dict:
 
 
 def offline_checkout_url(order: Order) -> str | None:
-    """Return the offline checkout of a pending order when Stripe is not configured."""
-    if order.status != Status.PENDING_PAYMENT or settings.STRIPE_SECRET_KEY:
+    """Return the offline checkout of a pending order when the offline checkout exists."""
+    if order.status != Status.PENDING_PAYMENT or not offline_checkout_enabled():
         return None
     return reverse("orders:offline_checkout", kwargs={"token": order.token})
 

@@ -115,7 +115,8 @@ def test_single_instance_serve_runs_gunicorn_and_the_worker_in_production(tmp_pa
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = embedded_env(tmp_path, PORT=str(port))
-    env.update(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="test-only", DJANGO_ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1")
+    env.update(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="test-only", DJANGO_ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1",
+               HERA_BASE_URL=base, HERA_ALLOW_HTTP="on", HERA_OFFLINE_CHECKOUT="on")
     python = sys.executable
     migrate = subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=env,
                              capture_output=True, text=True, timeout=120)

@@ -17,12 +17,16 @@ PREFIXES = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "DATABASE_URL", 
 
 @pytest.fixture
 def load_settings(monkeypatch):
-    """Return a function that evaluates hera/settings.py with only the given variables set."""
+    """Return a function that evaluates hera/settings.py with only the given variables set.
+
+    DJANGO_DEBUG is on unless given, as `make run` sets it; DJANGO_DEBUG="" leaves it unset.
+    """
     for name in list(os.environ):
         if name.startswith(PREFIXES):
             monkeypatch.delenv(name)
 
     def load(**env: str) -> dict:
+        env.setdefault("DJANGO_DEBUG", "on")
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         return runpy.run_path(str(SETTINGS_FILE))
@@ -30,9 +34,41 @@ def load_settings(monkeypatch):
     return load
 
 
-def test_defaults_match_the_spec(load_settings):
+PRODUCTION = {
+    "DJANGO_DEBUG": "off",
+    "DJANGO_SECRET_KEY": "s3cret",
+    "DJANGO_ALLOWED_HOSTS": "hera.example",
+    "HERA_BASE_URL": "https://hera.example",
+    "STRIPE_SECRET_KEY": "sk_live_hera",
+    "STRIPE_WEBHOOK_SECRET": "whsec_hera",
+    "EMAIL_HOST": "smtp.hera.example",
+}
+
+
+def production(**changes: str) -> dict:
+    """The production variables with `changes` (an empty value removes a variable)."""
+    return {name: value for name, value in {**PRODUCTION, **changes}.items() if value}
+
+
+def test_debug_is_off_unless_set(load_settings):
+    assert load_settings(**production())["DEBUG"] is False
+
+
+def test_with_nothing_set_startup_refuses_instead_of_serving_debug_pages(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY must be set"):
+        load_settings(DJANGO_DEBUG="")
+
+
+def test_database_url_is_not_kept_as_a_setting(load_settings):
+    s = load_settings(DATABASE_URL="postgres://hera:pw@db.internal:6543/books")
+    assert "DATABASE_URL" not in s
+    assert not any(isinstance(value, str) and "pw@db.internal" in value for value in s.values())
+
+
+def test_development_defaults_match_the_spec(load_settings):
     s = load_settings()
     assert s["DEBUG"] is True
+    assert s["HERA_OFFLINE_CHECKOUT"] is True
     assert s["HERA_BASE_URL"] == "http://127.0.0.1:8000"
     assert s["HERA_GENERATOR"] == "offline"
     assert s["STRIPE_SECRET_KEY"] == ""
@@ -106,12 +142,74 @@ def test_production_without_allowed_hosts_is_a_startup_error(load_settings):
 
 
 def test_production_settings_with_the_required_variables(load_settings):
-    s = load_settings(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="s3cret", DJANGO_ALLOWED_HOSTS="hera.example,www.hera.example",
-                      HERA_BASE_URL="https://hera.example")
+    s = load_settings(**production(DJANGO_ALLOWED_HOSTS="hera.example,www.hera.example"))
     assert s["DEBUG"] is False
     assert s["ALLOWED_HOSTS"] == ["hera.example", "www.hera.example"]
-    assert s["SESSION_COOKIE_SECURE"] is True
     assert s["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_an_https_base_url_brings_secure_cookies_hsts_redirect_and_the_proxy_header(load_settings):
+    s = load_settings(**production())
+    assert (s["SESSION_COOKIE_SECURE"], s["CSRF_COOKIE_SECURE"], s["SECURE_SSL_REDIRECT"]) == (True, True, True)
+    assert s["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_production_without_the_stripe_keys_is_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set"):
+        load_settings(**production(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET=""))
+
+
+def test_production_with_a_secret_key_but_no_webhook_secret_is_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="STRIPE_WEBHOOK_SECRET must be set"):
+        load_settings(**production(STRIPE_WEBHOOK_SECRET=""))
+
+
+def test_production_refuses_a_stripe_key_that_is_not_a_secret_key(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="must be a Stripe secret or restricted key"):
+        load_settings(**production(STRIPE_SECRET_KEY="pk_live_publishable"))
+
+
+def test_a_demo_shop_runs_without_stripe_when_the_operator_says_so(load_settings):
+    s = load_settings(**production(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="", HERA_OFFLINE_CHECKOUT="on"))
+    assert s["HERA_OFFLINE_CHECKOUT"] is True
+
+
+def test_production_with_stripe_has_no_offline_checkout(load_settings):
+    assert load_settings(**production())["HERA_OFFLINE_CHECKOUT"] is False
+
+
+def test_development_with_a_stripe_key_has_no_offline_checkout(load_settings):
+    assert load_settings(STRIPE_SECRET_KEY="sk_test_hera")["HERA_OFFLINE_CHECKOUT"] is False
+
+
+def test_the_offline_checkout_and_a_stripe_key_together_are_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="keep one checkout"):
+        load_settings(STRIPE_SECRET_KEY="sk_test_hera", HERA_OFFLINE_CHECKOUT="on")
+
+
+def test_production_without_a_base_url_is_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="HERA_BASE_URL must be set"):
+        load_settings(**production(HERA_BASE_URL=""))
+
+
+def test_production_refuses_an_http_base_url(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="HERA_BASE_URL must be https"):
+        load_settings(**production(HERA_BASE_URL="http://hera.example"))
+
+
+def test_an_http_base_url_on_a_private_network_takes_an_explicit_allow_and_trusts_no_proxy(load_settings):
+    s = load_settings(**production(HERA_BASE_URL="http://10.0.0.5:8000", HERA_ALLOW_HTTP="on"))
+    assert "SECURE_PROXY_SSL_HEADER" not in s
+    assert "SECURE_SSL_REDIRECT" not in s
+    assert "SESSION_COOKIE_SECURE" not in s
+
+
+def test_the_rate_limit_counts_in_a_cache_shared_by_every_process(load_settings):
+    s = load_settings()
+    assert s["CACHES"]["default"]["BACKEND"] == "hera.cache.AtomicDatabaseCache"
+    assert s["HERA_ORDER_RATE"] == "10/m"
+    assert s["HERA_CLIENT_IP_HEADER"] == ""
 
 
 @pytest.mark.parametrize(
@@ -145,3 +243,41 @@ def test_the_suite_stops_with_one_line_when_postgresql_is_unreachable():
     assert f"PostgreSQL is not reachable at 127.0.0.1:{port}" in lines[0]
     assert "start it or set DATABASE_URL" in lines[0]
     assert "passed" not in result.stdout
+
+
+def production_env(tmp_path, **changes: str) -> dict:
+    """A production shell for a subprocess: the production variables, a long secret key, SQLite under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIXES) and k != "DJANGO_SETTINGS_MODULE"}
+    variables = production(DJANGO_SECRET_KEY="hera-" + "x7Qp2Lm9" * 8, **changes)
+    env.update(variables, DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}", HERA_MEDIA_ROOT=str(tmp_path / "media"))
+    return env
+
+
+def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=django_settings.BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_with_the_production_variables_is_clean(tmp_path):
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_without_an_smtp_host_says_loudly_that_mail_is_only_printed(tmp_path):
+    result = manage(production_env(tmp_path, EMAIL_HOST=""), "check")
+    assert "EMAIL_HOST is not set" in result.stderr
+    assert "NOT sent" in result.stderr
+
+
+def test_the_debug_page_is_not_served_with_the_production_variables(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client(HTTP_HOST='hera.example').get('/no-such-page/', secure=True);"
+        "print(r.status_code, 'URLconf' in r.content.decode(), 'DATABASE' in r.content.decode())"
+    )
+    env = production_env(tmp_path, DJANGO_SETTINGS_MODULE="hera.settings")
+    result = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["404", "False", "False"], result.stderr

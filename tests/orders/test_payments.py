@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from orders import queue, selectors
 from orders.forms import OrderForm
-from orders.models import Kind, OutboundEmail, Priority, Status
+from orders.models import Kind, Order, OutboundEmail, Priority, Status
 from orders.payments import CheckoutUnavailable, checkout_start, order_mark_paid, order_price_cents
 from tests.conftest import make_order
 from tests.fakes.smtp_server import free_port
@@ -145,6 +145,36 @@ def test_offline_checkout_does_not_exist_with_stripe_keys(client, settings):
     assert client.post(url).status_code == 404
     order.refresh_from_db()
     assert order.status == Status.PENDING_PAYMENT
+
+
+@pytest.mark.django_db
+def test_attack_offline_pay_in_production_without_stripe_gives_no_free_book(client, settings):
+    # Production without Stripe keys and without HERA_OFFLINE_CHECKOUT=on: the "Pay" button must not exist.
+    settings.HERA_OFFLINE_CHECKOUT = False
+    response = client.post(reverse("orders:create"), VALID)
+    assert response.status_code == 503
+    order = Order.objects.get()
+    url = reverse("orders:offline_checkout", kwargs={"token": order.token})
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT
+    assert not OutboundEmail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_order_page_links_no_offline_checkout_when_it_is_off(client, settings):
+    settings.HERA_OFFLINE_CHECKOUT = False
+    order = make_order()
+    body = client.get(reverse("orders:detail", kwargs={"token": order.token})).content.decode()
+    assert reverse("orders:offline_checkout", kwargs={"token": order.token}) not in body
+
+
+@pytest.mark.django_db
+def test_order_page_links_the_offline_checkout_when_it_is_on(client):
+    order = make_order()
+    body = client.get(reverse("orders:detail", kwargs={"token": order.token})).content.decode()
+    assert reverse("orders:offline_checkout", kwargs={"token": order.token}) in body
 
 
 @pytest.mark.django_db

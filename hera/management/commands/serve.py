@@ -3,6 +3,7 @@
 This is the single-instance layout (free hosting tiers that allow one process tree) and what `make run` uses.
 """
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 # Where a link built from the default HERA_BASE_URL (port 8000) would miss a server started on another port.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, server, **options):
+        host_check(host, debug=settings.DEBUG)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         if server == "gunicorn":
             workers = os.environ.get("WEB_CONCURRENCY", "2")  # gunicorn's own variable, honoured by hosting platforms
@@ -73,6 +75,25 @@ class Command(BaseCommand):
                 child.wait()
             kill_group(child.pid)
         sys.exit(exit_code)
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether `host` can only be reached from this machine."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve to anything
+
+
+def host_check(host: str, *, debug: bool) -> None:
+    """Refuse to listen beyond this machine in debug mode, whose error pages show settings and code to anyone."""
+    if debug and not is_loopback(host):
+        raise CommandError(
+            f"Refusing to serve on {host} with DJANGO_DEBUG on: Django's debug pages would be public. "
+            "Use --host 127.0.0.1, or set DJANGO_DEBUG=off with the production variables (see README)."
+        )
 
 
 def children_env(host: str, port: int) -> dict[str, str]:
