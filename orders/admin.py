@@ -34,6 +34,7 @@ from .models import (
     Status,
     WorkerHeartbeat,
 )
+from .webhooks import PAYMENT_REFUSED
 
 INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
 
@@ -127,6 +128,22 @@ def _each(queryset, operation: Callable[..., staff.StaffResult], request: HttpRe
     return _each_in_order(queryset.order_by("pk"), operation, request, **kwargs)
 
 
+class PaymentCheckFilter(admin.SimpleListFilter):
+    """Orders a Stripe session named but did not pay for (cheap, wrong currency, another order's session…)."""
+
+    title = "payment check"
+    parameter_name = "payment_check"
+
+    def lookups(self, request, model_admin):
+        return [("refused", "A payment was not accepted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "refused":
+            refused = OrderEvent.objects.filter(note__startswith=PAYMENT_REFUSED).values("order_id")
+            return queryset.filter(pk__in=refused)
+        return queryset
+
+
 def _each_in_order(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
     return [operation(order, actor=_actor(request), **kwargs) for order in queryset]
 
@@ -138,7 +155,7 @@ class OrderAdmin(admin.ModelAdmin):
         "position", "eta", "tries", "progress", "age",
     )
     list_display_links = ("short_token",)
-    list_filter = ("status", "kind", "language")
+    list_filter = ("status", "kind", "language", PaymentCheckFilter)
     search_fields = ("email", "child_name", "token", "stripe_session_id", "stripe_payment_intent_id")
     list_per_page = 50
     inlines = (OrderEventInline, OutboundEmailInline)

@@ -3,6 +3,11 @@
 Stripe delivers at least once, in any order, sometimes twice at the same moment. The event id is inserted into
 ProcessedStripeEvent first, in the same transaction as the event's effect: a redelivery fails that insert (a
 concurrent one waits on the primary key until the first commits, then fails it) and changes nothing.
+
+A signed event proves only that it comes from our Stripe account, not that it pays for the order it names: a
+Payment Link or a coupon on the same account can carry any `client_reference_id` (a public URL parameter). So a
+Checkout Session acts on its order only when it matches what Hera asked for (amount, currency, mode, the order's own
+session, test or live money as the key); otherwise the order keeps its status and its history says what differed.
 """
 
 import logging
@@ -13,8 +18,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from .emails import outbox_add
-from .models import EmailKind, Order, ProcessedStripeEvent
-from .payments import order_mark_paid, order_record_stripe_ids
+from .models import EmailKind, Order, OrderEvent, ProcessedStripeEvent
+from .payments import order_mark_paid, order_price_cents, order_record_stripe_ids
 
 log = logging.getLogger("hera.webhooks")
 
@@ -22,6 +27,14 @@ log = logging.getLogger("hera.webhooks")
 SIGNATURE_TOLERANCE_SECONDS = 300
 PAID_STATUSES = ("paid", "no_payment_required")
 ACTOR = "stripe"
+# The start of the history note of a session that did not match its order; the admin filters on it.
+PAYMENT_REFUSED = "payment not accepted"
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
+
+
+def livemode_expected() -> bool:
+    """Tell whether our key moves real money (live) or test money; without a key, only test money is expected."""
+    return settings.STRIPE_SECRET_KEY.startswith(LIVE_KEY_PREFIXES)
 
 
 class BadWebhook(Exception):
@@ -85,8 +98,8 @@ class StripeEventHandler:
 
     def session_completed(self) -> Order | None:
         order = self.session_order()
-        if order is None:
-            return None
+        if order is None or not self.session_matches(order):
+            return order
         if self.object.get("payment_status") in PAID_STATUSES:
             return self.session_paid(order)
         # A delayed payment method (SEPA debit…): the money comes with async_payment_succeeded.
@@ -96,21 +109,63 @@ class StripeEventHandler:
 
     def session_async_payment_succeeded(self) -> Order | None:
         order = self.session_order()
-        return self.session_paid(order) if order else None
+        if order is None or not self.session_matches(order):
+            return order
+        return self.session_paid(order)
 
     def session_async_payment_failed(self) -> Order | None:
         order = self.session_order(locked=True)
+        if order is None or not self.session_matches(order):
+            return order
         # A failed payment cancels an order no payment has reached; one paid by other means stays in line.
-        if order is not None and self.is_current_session(order) and order.paid_at is None and order.can("cancel"):
+        if self.is_current_session(order) and order.paid_at is None and order.can("cancel"):
             order.cancel(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']})")
         return order
 
     def session_expired(self) -> Order | None:
         order = self.session_order(locked=True)
+        if order is None or not self.session_matches(order):
+            return order
         # Only an unpaid order expires: an expiry delivered after the payment never undoes it.
-        if order is not None and self.is_current_session(order) and order.can("expire"):
+        if self.is_current_session(order) and order.can("expire"):
             order.expire(actor=ACTOR, note=f"checkout session {self.object['id']} expired unpaid")
         return order
+
+    def session_matches(self, order: Order) -> bool:
+        """Tell whether the session is the one Hera created for `order`; record what differed in its history if not."""
+        differences = self.session_differences(order)
+        if not differences:
+            return True
+        note = f"{PAYMENT_REFUSED} ({self.event['type']}, session {self.object.get('id')}): " + "; ".join(differences)
+        # Same status on both sides: a note in the order's history, not a transition.
+        OrderEvent.objects.create(
+            order=order, from_status=order.status, to_status=order.status, actor=ACTOR, note=note[:2000]
+        )
+        log.warning("stripe session %s refused for %s: %s", self.object.get("id"), order.reference,
+                    "; ".join(differences))
+        return False
+
+    def session_differences(self, order: Order) -> list[str]:
+        """List how the session differs from what Hera asked Stripe for this order (empty when it matches)."""
+        session = self.object
+        differences = []
+        price = order.amount_cents or order_price_cents(order.page_count)
+        amount = session.get("amount_total")
+        if not isinstance(amount, int) or amount < price:
+            differences.append(f"amount_total {amount} is below the order's price {price}")
+        currency = session.get("currency")
+        if not isinstance(currency, str) or currency.lower() != order.currency.lower():
+            differences.append(f"currency {currency} is not the order's {order.currency}")
+        if session.get("mode") != "payment":
+            differences.append(f"mode {session.get('mode')} is not payment")
+        if order.stripe_session_id and session.get("id") != order.stripe_session_id:
+            differences.append(f"session {session.get('id')} is not the order's session {order.stripe_session_id}")
+        expected = livemode_expected()
+        if self.event.get("livemode") is not expected or session.get("livemode") is not expected:
+            differences.append(
+                f"livemode {session.get('livemode')} does not match the {'live' if expected else 'test'} secret key"
+            )
+        return differences
 
     def session_paid(self, order: Order) -> Order:
         if not order_mark_paid(
@@ -120,12 +175,17 @@ class StripeEventHandler:
         return order
 
     def session_order(self, *, locked: bool = False) -> Order | None:
-        """Find the session's order by session id, falling back to the token it carries."""
+        """Find the session's order by session id, then by the token in its metadata (which only Hera sets), then
+        by its client_reference_id (which a Payment Link's URL can set to anything)."""
         orders = Order.objects.select_for_update() if locked else Order.objects.all()
-        order = orders.filter(stripe_session_id=self.object.get("id")).first()
-        token = self.object.get("client_reference_id") or (self.object.get("metadata") or {}).get("order_token")
-        if order is None and token:
-            order = orders.filter(token=token).first()
+        session_id = self.object.get("id")
+        order = orders.filter(stripe_session_id=session_id).first() if isinstance(session_id, str) else None
+        metadata = self.object.get("metadata")
+        tokens = [(metadata or {}).get("order_token") if isinstance(metadata, dict) else None,
+                  self.object.get("client_reference_id")]
+        for token in tokens:
+            if order is None and isinstance(token, str) and token:
+                order = orders.filter(token=token).first()
         if order is None:
             log.warning("stripe session %s matches no order", self.object.get("id"))
         return order

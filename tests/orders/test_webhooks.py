@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from orders import queue, selectors
 from orders.models import Order, OrderEvent, OutboundEmail, ProcessedStripeEvent, Status
-from orders.webhooks import StripeEventHandler
+from orders.webhooks import PAYMENT_REFUSED, StripeEventHandler
 from tests.conftest import make_order
 from tests.fakes.stripe_api import checkout_session, stripe_event, stripe_fixture, stripe_signature
 
@@ -382,3 +382,125 @@ def test_webhook_answers_without_waiting_for_a_hanging_smtp_server(settings):
     email = OutboundEmail.objects.get(order=order, kind="queued")
     assert (email.sent_at, email.attempts) == (None, 1)
     assert "timed out" in email.last_error
+
+
+# Attacks: a signed event from our own Stripe account that does not pay for the order it names.
+
+
+def refusal_notes(order: Order) -> list[str]:
+    return [event.note for event in order.events.filter(note__startswith=PAYMENT_REFUSED)]
+
+
+def assert_refused(response, order: Order, difference: str) -> None:
+    assert response.status_code == 200  # acknowledged: Stripe must stop retrying
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT
+    assert not OutboundEmail.objects.filter(order=order).exists()
+    notes = refusal_notes(order)
+    assert len(notes) == 1 and difference in notes[0], notes
+    event = order.events.get(note__startswith=PAYMENT_REFUSED)
+    assert (event.from_status, event.to_status, event.actor) == (Status.PENDING_PAYMENT, Status.PENDING_PAYMENT, "stripe")
+
+
+def test_attack_a_cheap_session_naming_a_real_order_queues_nothing(client, order):
+    # A 100 %-off coupon or a 1 € Payment Link whose client_reference_id is the order's token.
+    cheap = session_for(order, id="cs_test_payment_link", amount_total=100, metadata={})
+    response = deliver(client, stripe_event("checkout.session.completed", cheap))
+    assert_refused(response, order, "amount_total 100 is below the order's price 1690")
+
+
+def test_attack_a_free_session_with_no_payment_required_queues_nothing(client, order):
+    free = session_for(order, amount_total=0, payment_status="no_payment_required")
+    assert_refused(deliver(client, stripe_event("checkout.session.completed", free)), order, "amount_total 0")
+
+
+def test_attack_a_session_in_another_currency_queues_nothing(client, order):
+    yen = session_for(order, amount_total=1690, currency="jpy")  # 1690 yen is about 10 €
+    assert_refused(deliver(client, stripe_event("checkout.session.completed", yen)), order, "currency jpy")
+
+
+def test_attack_a_subscription_session_queues_nothing(client, order):
+    subscription = session_for(order, mode="subscription")
+    assert_refused(deliver(client, stripe_event("checkout.session.completed", subscription)), order, "mode subscription")
+
+
+def test_attack_a_session_for_another_order_queues_nothing(client, order):
+    other = session_for(order, id="cs_test_other_order", metadata={})  # names this order, paid in full elsewhere
+    response = deliver(client, stripe_event("checkout.session.completed", other))
+    assert_refused(response, order, "session cs_test_other_order is not the order's session cs_test_hera_1")
+
+
+def test_attack_an_async_payment_of_another_session_queues_nothing(client, order):
+    other = session_for(order, id="cs_test_other_async", metadata={})
+    response = deliver(client, stripe_event("checkout.session.async_payment_succeeded", other))
+    assert_refused(response, order, "is not the order's session")
+
+
+def test_attack_a_test_mode_event_against_a_live_key_queues_nothing(client, order, settings):
+    settings.STRIPE_SECRET_KEY = "sk_live_hera"
+    response = deliver(client, stripe_event("checkout.session.completed", session_for(order)))  # livemode false
+    assert_refused(response, order, "livemode False does not match the live secret key")
+
+
+def test_a_live_event_against_a_test_key_queues_nothing(client, order, settings):
+    settings.STRIPE_SECRET_KEY = "rk_test_hera"
+    event = stripe_event("checkout.session.completed", session_for(order, livemode=True))
+    event["livemode"] = True
+    assert_refused(deliver(client, event), order, "livemode True does not match the test secret key")
+
+
+def test_a_live_payment_with_a_live_key_queues_the_order(client, order, settings):
+    settings.STRIPE_SECRET_KEY = "sk_live_hera"
+    event = stripe_event("checkout.session.completed", session_for(order, livemode=True))
+    event["livemode"] = True
+    deliver(client, event)
+    order.refresh_from_db()
+    assert order.status == Status.QUEUED
+
+
+def test_attack_an_unpaid_foreign_session_does_not_become_the_orders_session(client, db):
+    # Otherwise the first session seen wins, and the order's real payment would then be refused.
+    order = make_order()
+    foreign = session_for(order, id="cs_test_foreign", amount_total=100, payment_status="unpaid", metadata={})
+    deliver(client, stripe_event("checkout.session.completed", foreign))
+    order.refresh_from_db()
+    assert order.stripe_session_id is None
+    deliver(client, stripe_event("checkout.session.completed", session_for(order, id="cs_test_real")))
+    order.refresh_from_db()
+    assert order.status == Status.QUEUED
+
+
+def test_attack_the_expiry_of_a_foreign_session_does_not_expire_the_order(client, db):
+    order = make_order()
+    foreign = session_for(order, id="cs_test_foreign", amount_total=100, payment_status="unpaid", metadata={})
+    deliver(client, stripe_event("checkout.session.expired", foreign))
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT
+
+
+def test_the_metadata_token_names_the_order_before_the_client_reference(client, db):
+    mine, other = make_order(), make_order()
+    session = session_for(mine, id="cs_test_mine", client_reference_id=other.token)
+    deliver(client, stripe_event("checkout.session.completed", session))
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.status, other.status) == (Status.QUEUED, Status.PENDING_PAYMENT)
+
+
+def test_a_refused_payment_is_acknowledged_once_and_not_retried(client, order):
+    event = stripe_event("checkout.session.completed", session_for(order, amount_total=100))
+    deliver(client, event)
+    deliver(client, event)
+    assert len(refusal_notes(order)) == 1
+
+
+def test_staff_find_refused_payments_with_the_admin_filter(client, order, admin_user):
+    deliver(client, stripe_event("checkout.session.completed", session_for(order, amount_total=100)))
+    paid = make_order()
+    deliver(client, stripe_event("checkout.session.completed", session_for(paid, id="cs_test_paid")))
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:orders_order_changelist"), {"payment_check": "refused"})
+    assert response.status_code == 200
+    assert [o.pk for o in response.context["cl"].result_list] == [order.pk]
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert "amount_total 100 is below the order&#x27;s price 1690" in page
