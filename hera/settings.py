@@ -7,6 +7,7 @@ and the Stripe keys (unless HERA_OFFLINE_CHECKOUT=on says this is a demo shop th
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
@@ -296,6 +298,8 @@ CACHES = {
     }
 }
 HERA_ORDER_RATE = env_str("HERA_ORDER_RATE", "10/m")
+if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", HERA_ORDER_RATE):
+    raise ImproperlyConfigured(f"HERA_ORDER_RATE must look like 10/m (per s, m, h or d), not {HERA_ORDER_RATE!r}.")
 HERA_CLIENT_IP_HEADER = env_str("HERA_CLIENT_IP_HEADER")
 HERA_CLIENT_IP_PROXIES = env_int("HERA_CLIENT_IP_PROXIES", 1, minimum=1)
 RATELIMIT_IP_META_KEY = "hera.client_ip.client_ip"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from . import selectors
 from .forms import OrderForm, price_display, price_table
@@ -42,7 +43,15 @@ def landing(request):
     return render(request, "orders/landing.html", landing_context(OrderForm()))
 
 
+def order_rate(group: str, request) -> str:
+    """Order posts allowed per client address (HERA_ORDER_RATE), read per request so tests can change it."""
+    return settings.HERA_ORDER_RATE
+
+
+# Each post may create a row and a Stripe session while the customer waits: a loop from one address is cut short
+# before the form is read. The address is hera.client_ip's (the configured proxy header, else REMOTE_ADDR).
 @require_POST
+@ratelimit(group="orders:create", key="ip", rate=order_rate, method="POST", block=True)
 def order_create(request):
     form = OrderForm(request.POST)
     if not form.is_valid():
@@ -54,6 +63,13 @@ def order_create(request):
         # The order stays pending_payment and expires on its own; nothing was charged.
         return render(request, "orders/landing.html", landing_context(form, checkout_unavailable=True), status=503)
     return HttpResponseRedirect(url, status=303)
+
+
+def too_many_requests(request, exception=None):
+    """Answer a rate-limited request (django-ratelimit's RATELIMIT_VIEW) with a readable 429 page."""
+    response = render(request, "orders/too_many_requests.html", status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 def landing_context(form: OrderForm, **extra) -> dict:

@@ -5,6 +5,7 @@ import time
 import psycopg
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from orders import queue
@@ -29,6 +30,13 @@ def pytest_sessionstart(session):
             f"PostgreSQL is not reachable at {db['HOST']}:{db['PORT'] or 5432} ({reason}); start it or set DATABASE_URL.",
             returncode=3,
         )
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(django_db_setup, django_db_blocker):
+    """Start every test with no rate-limit counts: the cache table outlives the flush of transactional tests."""
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 def make_order(**overrides) -> Order:

@@ -271,3 +271,55 @@ def test_order_page_reads_the_database_three_times_however_long_the_queue(client
         html = get_page(client, order).content.decode()
 
     assert '<strong data-field="position">12</strong>' in html
+
+
+# Limits: order posts per client address (HERA_ORDER_RATE, 10 a minute by default).
+
+
+def post_order(client, **headers):
+    return client.post(reverse("orders:create"), VALID, headers=headers)
+
+
+def test_attack_a_burst_of_40_order_posts_from_one_address_is_cut_short(client):
+    statuses = [post_order(client).status_code for _ in range(40)]
+    assert statuses[:10] == [303] * 10
+    assert set(statuses[10:]) == {429}
+    assert Order.objects.count() == 10
+
+
+def test_a_rate_limited_post_answers_a_readable_429_page(client):
+    for _ in range(10):
+        post_order(client)
+    response = post_order(client, **{"Accept-Language": "en"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert "Please wait a minute, then try again." in response.content.decode()
+
+
+def test_another_address_still_orders_while_one_is_limited(client):
+    for _ in range(11):
+        client.post(reverse("orders:create"), VALID, REMOTE_ADDR="203.0.113.7")
+    assert client.post(reverse("orders:create"), VALID, REMOTE_ADDR="203.0.113.8").status_code == 303
+
+
+def test_attack_a_forged_forwarded_for_header_is_ignored_by_default(client):
+    statuses = [post_order(client, **{"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(12)]
+    assert statuses.count(429) == 2
+
+
+def test_behind_a_proxy_the_configured_header_names_the_client(client, settings):
+    settings.HERA_CLIENT_IP_HEADER = "X-Forwarded-For"
+    for n in range(10):
+        assert post_order(client, **{"X-Forwarded-For": f"198.51.100.{n}"}).status_code == 303
+    assert Order.objects.count() == 10
+
+
+def test_behind_a_proxy_what_the_client_wrote_left_of_the_proxys_entry_is_ignored(client, settings):
+    settings.HERA_CLIENT_IP_HEADER = "X-Forwarded-For"
+    statuses = [post_order(client, **{"X-Forwarded-For": f"10.9.9.{n}, 198.51.100.1"}).status_code for n in range(11)]
+    assert statuses[-1] == 429
+
+
+def test_the_order_rate_is_read_from_the_setting(client, settings):
+    settings.HERA_ORDER_RATE = "2/m"
+    assert [post_order(client).status_code for _ in range(3)] == [303, 303, 429]
