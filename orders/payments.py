@@ -1,16 +1,17 @@
 """Checkout and fulfilment: the one path by which a payment queues an order (Stripe webhook or offline checkout)."""
 
 import logging
+from datetime import timedelta
 
 import stripe
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from . import queue
-from .models import Order
+from .models import Order, Status
 
 log = logging.getLogger("hera.payments")
 
@@ -121,3 +122,29 @@ def order_record_stripe_ids(order: Order, *, session_id: str | None, payment_int
         if changed:
             order.save(update_fields=[*changed, "updated_at"])
         return order
+
+
+# Stripe's own default lifetime of a Checkout Session: after it, the order can no longer be paid by that session.
+UNPAID_LIFETIME = timedelta(days=1)
+
+
+def unpaid_orders_expire(now=None) -> int:
+    """Expire the orders left unpaid for more than a day (abandoned checkouts, a loop of posts); return how many."""
+    cutoff = (now or timezone.now()) - UNPAID_LIFETIME
+    expired = 0
+    while True:
+        with transaction.atomic():
+            # SKIP LOCKED: an order a webhook is paying right now is left for the next tick.
+            order = (
+                Order.objects.filter(status=Status.PENDING_PAYMENT, created_at__lt=cutoff)
+                .select_for_update(skip_locked=True)
+                .order_by("id")
+                .first()
+            )
+            if order is None:
+                break
+            order.expire(actor="housekeeping", note="unpaid for more than a day")
+        expired += 1
+    if expired:
+        log.info("unpaid orders expired: %d", expired)
+    return expired

@@ -23,6 +23,7 @@ from generation.book import build_book, clear_pages, new_book_name
 from . import blips, emails, pause, queue
 from .blips import DatabaseUnreachable, ride_out_blips
 from .models import GenerationPause, LeaseLost, Order, WorkerHeartbeat
+from .payments import unpaid_orders_expire
 
 log = logging.getLogger("hera.worker")
 
@@ -57,9 +58,11 @@ def wake_for_next_order() -> None:
 
 
 def queue_tick() -> None:
-    """Housekeeping every minute: recover lost leases, say the worker is alive, restart processing, send emails."""
+    """Housekeeping every minute: recover lost leases, expire unpaid orders, say the worker is alive, restart
+    processing, send emails."""
     recovered = queue.leases_recover_expired()
     generation_pause_recheck()
+    unpaid_orders_expire()
     queue.heartbeat_record(queue.cluster_id())
     WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - STALE_HEARTBEATS).delete()
     live = Order.objects.live_generating().count()

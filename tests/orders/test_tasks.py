@@ -280,6 +280,23 @@ def test_queue_tick_recovers_an_expired_lease_and_wakes_the_worker():
     assert OrderEvent.objects.filter(order=order, actor="recovery").exists()
 
 
+def test_queue_tick_expires_orders_left_unpaid_for_more_than_a_day():
+    old = make_order(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    fresh = make_order(created_at=timezone.now() - timedelta(hours=23))
+    paid = make_order(status="queued", created_at=timezone.now() - timedelta(days=3))
+    tasks.queue_tick()
+    statuses = [Order.objects.get(pk=o.pk).status for o in (old, fresh, paid)]
+    assert statuses == [Status.EXPIRED, Status.PENDING_PAYMENT, Status.QUEUED]
+    event = OrderEvent.objects.get(order=old, to_status=Status.EXPIRED)
+    assert (event.from_status, event.actor) == (Status.PENDING_PAYMENT, "housekeeping")
+
+
+def test_an_order_expired_unpaid_is_still_served_if_its_payment_arrives():
+    order = make_order(created_at=timezone.now() - timedelta(days=2))
+    tasks.queue_tick()
+    assert queue.order_enqueue(order, actor="stripe", note="payment received")
+
+
 def test_queue_tick_does_not_wake_the_worker_when_the_slot_is_taken():
     make_order(status="queued")
     make_order(status="queued")
