@@ -367,7 +367,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_order_tokens": {"()": "hera.log_filters.RedactOrderTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_order_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "hera": {"handlers": ["console"], "level": env_str("HERA_LOG_LEVEL", "INFO"), "propagate": False},
