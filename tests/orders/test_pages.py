@@ -323,3 +323,9 @@ def test_behind_a_proxy_what_the_client_wrote_left_of_the_proxys_entry_is_ignore
 def test_the_order_rate_is_read_from_the_setting(client, settings):
     settings.HERA_ORDER_RATE = "2/m"
     assert [post_order(client).status_code for _ in range(3)] == [303, 303, 429]
+
+
+def test_the_429_page_speaks_french_by_default(client):
+    for _ in range(10):
+        post_order(client)
+    assert "Merci d’attendre une minute" in post_order(client).content.decode()
