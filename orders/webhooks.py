@@ -115,24 +115,24 @@ class StripeEventHandler:
 
     def session_async_payment_failed(self) -> Order | None:
         order = self.session_order(locked=True)
-        if order is None or not self.session_matches(order):
+        if order is None or self.session_differences(order):  # another session's failure is not this order's
             return order
         # A failed payment cancels an order no payment has reached; one paid by other means stays in line.
-        if self.is_current_session(order) and order.paid_at is None and order.can("cancel"):
+        if order.paid_at is None and order.can("cancel"):
             order.cancel(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']})")
         return order
 
     def session_expired(self) -> Order | None:
         order = self.session_order(locked=True)
-        if order is None or not self.session_matches(order):
+        if order is None or self.session_differences(order):  # an abandoned foreign session expires alone
             return order
         # Only an unpaid order expires: an expiry delivered after the payment never undoes it.
-        if self.is_current_session(order) and order.can("expire"):
+        if order.can("expire"):
             order.expire(actor=ACTOR, note=f"checkout session {self.object['id']} expired unpaid")
         return order
 
     def session_matches(self, order: Order) -> bool:
-        """Tell whether the session is the one Hera created for `order`; record what differed in its history if not."""
+        """Tell whether a payment's session is the one Hera created for `order`; note what differed if not."""
         differences = self.session_differences(order)
         if not differences:
             return True
@@ -189,10 +189,6 @@ class StripeEventHandler:
         if order is None:
             log.warning("stripe session %s matches no order", self.object.get("id"))
         return order
-
-    def is_current_session(self, order: Order) -> bool:
-        """Tell whether the event's session is the order's (an old abandoned session must not touch it)."""
-        return not order.stripe_session_id or order.stripe_session_id == self.object.get("id")
 
     def payment_intent_id(self) -> str | None:
         intent = self.object.get("payment_intent")

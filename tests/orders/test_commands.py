@@ -21,8 +21,8 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory) -> dict:
-    """A migrated SQLite database on Hera's embedded defaults, for commands run in subprocesses."""
-    env = embedded_env(tmp_path_factory.mktemp("embedded"), HERA_BASE_URL="https://books.example.test")
+    """A migrated SQLite database on Hera's development defaults (as `make run` sets them), for commands run in subprocesses."""
+    env = embedded_env(tmp_path_factory.mktemp("embedded"), DJANGO_DEBUG="on", HERA_BASE_URL="https://books.example.test")
     migrate = manage("migrate", "--noinput", env=env)
     assert migrate.returncode == 0, migrate.stderr
     return env

@@ -277,7 +277,7 @@ def wait_until(predicate, timeout: float, step: float = 0.1) -> bool:
 @pytest.fixture
 def qcluster(smtp_settings):
     """Start a real django-q2 worker on the test database, mailing to the test's SMTP server, generating slowly."""
-    test_database_url = f"{settings.DATABASE_URL.rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}"
+    test_database_url = f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{connection.settings_dict['NAME']}"  # tests/settings.py
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",

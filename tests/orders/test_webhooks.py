@@ -442,18 +442,20 @@ def test_attack_a_test_mode_event_against_a_live_key_queues_nothing(client, orde
     assert_refused(response, order, "livemode False does not match the live secret key")
 
 
-def test_a_live_event_against_a_test_key_queues_nothing(client, order, settings):
-    settings.STRIPE_SECRET_KEY = "rk_test_hera"
+def live_payment(order: Order) -> dict:
     event = stripe_event("checkout.session.completed", session_for(order, livemode=True))
     event["livemode"] = True
-    assert_refused(deliver(client, event), order, "livemode True does not match the test secret key")
+    return event
+
+
+def test_a_live_event_against_a_test_key_queues_nothing(client, order, settings):
+    settings.STRIPE_SECRET_KEY = "rk_test_hera"
+    assert_refused(deliver(client, live_payment(order)), order, "livemode True does not match the test secret key")
 
 
 def test_a_live_payment_with_a_live_key_queues_the_order(client, order, settings):
     settings.STRIPE_SECRET_KEY = "sk_live_hera"
-    event = stripe_event("checkout.session.completed", session_for(order, livemode=True))
-    event["livemode"] = True
-    deliver(client, event)
+    deliver(client, live_payment(order))
     order.refresh_from_db()
     assert order.status == Status.QUEUED
 
@@ -474,6 +476,14 @@ def test_attack_the_expiry_of_a_foreign_session_does_not_expire_the_order(client
     order = make_order()
     foreign = session_for(order, id="cs_test_foreign", amount_total=100, payment_status="unpaid", metadata={})
     deliver(client, stripe_event("checkout.session.expired", foreign))
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT
+    assert not refusal_notes(order)  # an expiry is no payment: nothing for staff to look at
+
+
+def test_attack_the_failure_of_a_foreign_session_does_not_cancel_the_order(client, order):
+    foreign = session_for(order, id="cs_test_foreign", payment_status="unpaid")
+    deliver(client, stripe_event("checkout.session.async_payment_failed", foreign))
     order.refresh_from_db()
     assert order.status == Status.PENDING_PAYMENT
 
