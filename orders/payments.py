@@ -128,7 +128,7 @@ def order_record_stripe_ids(order: Order, *, session_id: str | None, payment_int
 UNPAID_LIFETIME = timedelta(days=1)
 
 
-def unpaid_orders_expire(now=None) -> int:
+def orders_expire_unpaid(now=None) -> int:
     """Expire the orders left unpaid for more than a day (abandoned checkouts, a loop of posts); return how many."""
     cutoff = (now or timezone.now()) - UNPAID_LIFETIME
     expired = 0

@@ -23,7 +23,7 @@ from generation.book import build_book, clear_pages, new_book_name
 from . import blips, emails, pause, queue
 from .blips import DatabaseUnreachable, ride_out_blips
 from .models import GenerationPause, LeaseLost, Order, WorkerHeartbeat
-from .payments import unpaid_orders_expire
+from .payments import orders_expire_unpaid
 
 log = logging.getLogger("hera.worker")
 
@@ -62,7 +62,7 @@ def queue_tick() -> None:
     processing, send emails."""
     recovered = queue.leases_recover_expired()
     generation_pause_recheck()
-    unpaid_orders_expire()
+    orders_expire_unpaid()
     queue.heartbeat_record(queue.cluster_id())
     WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - STALE_HEARTBEATS).delete()
     live = Order.objects.live_generating().count()
