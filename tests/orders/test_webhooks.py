@@ -460,10 +460,15 @@ def test_a_live_payment_with_a_live_key_queues_the_order(client, order, settings
     assert order.status == Status.QUEUED
 
 
+def cheap_unpaid_session(order: Order) -> dict:
+    """A session Hera did not create (a 1 € Payment Link) naming `order`, not paid yet."""
+    return session_for(order, id="cs_test_foreign", amount_total=100, payment_status="unpaid", metadata={})
+
+
 def test_attack_an_unpaid_foreign_session_does_not_become_the_orders_session(client, db):
     # Otherwise the first session seen wins, and the order's real payment would then be refused.
     order = make_order()
-    foreign = session_for(order, id="cs_test_foreign", amount_total=100, payment_status="unpaid", metadata={})
+    foreign = cheap_unpaid_session(order)
     deliver(client, stripe_event("checkout.session.completed", foreign))
     order.refresh_from_db()
     assert order.stripe_session_id is None
@@ -474,7 +479,7 @@ def test_attack_an_unpaid_foreign_session_does_not_become_the_orders_session(cli
 
 def test_attack_the_expiry_of_a_foreign_session_does_not_expire_the_order(client, db):
     order = make_order()
-    foreign = session_for(order, id="cs_test_foreign", amount_total=100, payment_status="unpaid", metadata={})
+    foreign = cheap_unpaid_session(order)
     deliver(client, stripe_event("checkout.session.expired", foreign))
     order.refresh_from_db()
     assert order.status == Status.PENDING_PAYMENT
