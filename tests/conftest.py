@@ -32,11 +32,17 @@ def pytest_sessionstart(session):
         )
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "admin_user", "admin_client"}
+
+
 @pytest.fixture(autouse=True)
-def fresh_rate_limits(django_db_setup, django_db_blocker):
-    """Start every test with no rate-limit counts: the cache table outlives the flush of transactional tests."""
-    with django_db_blocker.unblock():
-        cache.clear()
+def fresh_rate_limits(request):
+    """Start every database test with no rate-limit counts: the cache table outlives the flush of transactional tests."""
+    # Only where the test has a connection of pytest-django's: one opened here for a test without the database
+    # would outlive the session (under Playwright's event loop) and block the test database's teardown.
+    if request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames):
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
 
 
 def make_order(**overrides) -> Order:
