@@ -62,7 +62,8 @@ def test_check_generator_has_nothing_to_check_offline(settings):
 
 
 def test_check_generator_exits_non_zero_from_the_shell(gemini, tmp_path):
-    env = embedded_env(tmp_path, GOOGLE_API_KEY=API_KEY, HERA_GENAI_BASE_URL=gemini.base_url, HERA_TEXT_MODEL="gemini-2.5-flash")
+    env = embedded_env(tmp_path, DJANGO_DEBUG="on", GOOGLE_API_KEY=API_KEY, HERA_GENAI_BASE_URL=gemini.base_url,
+                       HERA_TEXT_MODEL="gemini-2.5-flash")
 
     done = subprocess.run(
         [sys.executable, "manage.py", "check_generator"], cwd=django_settings.BASE_DIR, env=env, capture_output=True,
