@@ -195,6 +195,56 @@ STORAGES = {
     },
 }
 
+# Object storage: with AWS_STORAGE_BUCKET_NAME set, page checkpoints and books go to a private S3-compatible bucket
+# (R2, B2, S3, MinIO; django-storages' own variable names), so they outlive the instance's disk and are shared by a
+# web and a worker on different machines. The bucket is never public: downloads are links signed for
+# HERA_DOWNLOAD_URL_SECONDS, handed out by Hera's own /orders/<token>/book.pdf.
+
+HERA_DOWNLOAD_URL_SECONDS = env_int("HERA_DOWNLOAD_URL_SECONDS", 600, minimum=1)
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+
+
+def bucket_storage(environ, download_seconds: int) -> dict:
+    """Return the STORAGES entry of the bucket named by `environ` (the process environment, or a test's)."""
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+
+    def get(name: str, default: str | None = None) -> str | None:
+        return (environ.get(name) or "").strip() or default
+
+    return {
+        "BACKEND": "hera.storage.BucketStorage",
+        "OPTIONS": {
+            "bucket_name": get("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": get("AWS_S3_ENDPOINT_URL"),
+            "region_name": get("AWS_S3_REGION_NAME"),
+            "access_key": get("AWS_ACCESS_KEY_ID"),
+            "secret_key": get("AWS_SECRET_ACCESS_KEY"),
+            "default_acl": None,  # objects inherit the bucket's (private) policy; never public-read
+            "querystring_auth": True,
+            "querystring_expire": download_seconds,
+            "file_overwrite": True,  # checkpoints are rewritten in place; book names are fresh for every build
+            "client_config": Config(
+                signature_version="s3v4",
+                s3={"addressing_style": get("AWS_S3_ADDRESSING_STYLE", "auto")},
+                # botocore's default CRC32 trailers on every upload are refused by some S3-compatible stores.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                retries={"mode": "standard", "max_attempts": 5},
+                connect_timeout=10,
+                read_timeout=60,
+            ),
+            # At most two 8 MB parts in flight: a book uploads in seconds without crowding a 512 MB host.
+            "transfer_config": TransferConfig(
+                multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
+            ),
+        },
+    }
+
+
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = bucket_storage(os.environ, HERA_DOWNLOAD_URL_SECONDS)
+
 # HTTPS follows from an https HERA_BASE_URL in production: the platform's proxy terminates TLS and says so in
 # X-Forwarded-Proto, which is trusted only then (an http deployment has no proxy to set it, and a client could).
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -8,8 +8,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from hera.settings import bucket_storage
 from orders import queue
 from orders.models import Kind, Order, Priority, Status
+from tests.fakes.s3_server import S3Server
 
 
 def pytest_sessionstart(session):
@@ -175,3 +177,23 @@ def gemini(settings):
     settings.HERA_GENAI_BASE_URL = server.base_url
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server (with S3's signature checks) on a free port of 127.0.0.1, for the whole session."""
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server, settings):
+    """An empty private bucket as Django's default storage, as with AWS_STORAGE_BUCKET_NAME set."""
+    s3_server.create_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": bucket_storage(s3_server.env(), settings.HERA_DOWNLOAD_URL_SECONDS)}
+    yield s3_server
+    s3_server.reset_clock()
+    s3_server.empty()
+    s3_server.client().delete_bucket(Bucket=s3_server.env()["AWS_STORAGE_BUCKET_NAME"])

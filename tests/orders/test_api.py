@@ -1,4 +1,7 @@
+import urllib.error
+import urllib.request
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
@@ -175,6 +178,26 @@ def test_book_pdf_of_a_refunded_book_is_404(client):
     order.refund(actor="stripe")
     assert status_of(client, order)["download_url"] is None
     assert client.get(reverse("orders:book_pdf", kwargs={"token": order.token})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_book_pdf_from_the_bucket_redirects_to_a_signed_link_that_downloads_it(client, bucket):
+    order = done_order(client)
+    response = client.get(reverse("orders:book_pdf", kwargs={"token": order.token}))
+    assert response.status_code == 302
+    link = urlsplit(response["Location"])
+    assert f"{link.scheme}://{link.netloc}" == bucket.endpoint_url
+    assert dict(parse_qsl(link.query))["X-Amz-Expires"] == "600"
+    assert "no-cache" in response["Cache-Control"]
+    with urllib.request.urlopen(response["Location"], timeout=10) as download:
+        assert download.read() == b"%PDF-1.4 test book"
+        assert download.headers["Content-Disposition"] == "attachment; filename*=utf-8''Zo%C3%AB-hera.pdf"
+
+
+@pytest.mark.django_db
+def test_status_json_of_a_book_in_the_bucket_keeps_heras_own_url(client, bucket):
+    order = done_order(client)
+    assert status_of(client, order)["download_url"] == f"/orders/{order.token}/book.pdf"
 
 
 # /api/queue-status

@@ -1,0 +1,187 @@
+"""Object storage against a real S3 API (moto's server, with S3's signature checks) on 127.0.0.1."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import tracemalloc
+import urllib.error
+import urllib.request
+from email.message import Message
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from pypdf import PdfReader
+
+from generation.base import BookRequest
+from generation.book import MovableFile, build_book, page_name
+from hera.settings import bucket_storage
+from hera.storage import BucketStorage, signed_download_url
+from tests.fakes.s3_server import BUCKET
+from tests.generation.counting import CountingGenerator
+
+PREFIX = "work/42"
+
+
+def book_request(pages: int = 6) -> BookRequest:
+    return BookRequest(child_name="Zoë", child_age=6, theme="forest", language="fr", page_count=pages, seed=11)
+
+
+def fetch(url: str) -> tuple[int, Message, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers, refused.read()
+
+
+def test_with_a_bucket_name_the_default_storage_is_the_bucket(bucket):
+    storage = storages["default"]
+    assert isinstance(storage, BucketStorage)
+    assert storage.bucket_name == BUCKET
+    assert storage.default_acl is None
+    assert storage.querystring_expire == django_settings.HERA_DOWNLOAD_URL_SECONDS == 600
+
+
+def test_without_a_bucket_name_books_stay_on_the_local_disk():
+    assert not isinstance(storages["default"], BucketStorage)
+    assert signed_download_url("books/a.pdf", "Zoë-hera.pdf") is None
+
+
+def test_pages_are_in_the_bucket_as_soon_as_they_are_reported(bucket):
+    seen: list[list[str]] = []
+    build_book(
+        book_request(4), CountingGenerator(), work_prefix=PREFIX, book_name="books/a.pdf",
+        on_page_done=lambda done: seen.append(bucket.keys(prefix=PREFIX)),
+    )
+    assert [len(keys) for keys in seen] == [1, 2, 3, 4]
+
+
+def test_a_book_is_built_into_the_bucket_and_nothing_is_left_on_the_local_disk(bucket, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    result = build_book(book_request(4), CountingGenerator(), work_prefix=PREFIX, book_name="books/a.pdf")
+    assert result.pdf_name == "books/a.pdf"
+    assert bucket.keys(prefix="books/") == ["books/a.pdf"]
+    with default_storage.open(result.pdf_name, "rb") as fh:
+        assert len(PdfReader(fh).pages) == 4 + 4
+    assert not (tmp_path / "media").exists()
+
+
+def test_an_interrupted_book_resumes_from_the_pages_in_the_bucket_on_a_fresh_disk(bucket, tmp_path, settings):
+    req = book_request(12)
+    first = CountingGenerator()
+
+    def stop_after_five(done: int) -> None:
+        if done == 5:
+            raise RuntimeError("the instance stops")
+
+    settings.MEDIA_ROOT = tmp_path / "first-disk"
+    with pytest.raises(RuntimeError):
+        build_book(req, first, work_prefix=PREFIX, book_name="books/a.pdf", on_page_done=stop_after_five,
+                   concurrency=1)
+    story = first.inner.write_story(req)
+
+    settings.MEDIA_ROOT = tmp_path / "second-disk"  # another machine: nothing local survives
+    second = CountingGenerator()
+    result = build_book(req, second, work_prefix=PREFIX, book_name="books/a.pdf", story=story)
+    assert result.pages_reused == 5
+    assert sorted(second.pages) == sorted(set(range(12)) - set(first.pages))
+    assert len(second.pages) == 7
+
+
+def test_the_signed_link_downloads_the_book_as_an_attachment(bucket):
+    default_storage.save("books/a.pdf", ContentFile(b"%PDF-1.4 a book"))
+    status, headers, body = fetch(signed_download_url("books/a.pdf", "Zoë-hera.pdf"))
+    assert status == 200
+    assert body == b"%PDF-1.4 a book"
+    assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=utf-8''Zo%C3%AB-hera.pdf" in headers["Content-Disposition"]
+
+
+def test_the_signed_link_expires_after_hera_download_url_seconds(bucket):
+    default_storage.save("books/a.pdf", ContentFile(b"%PDF-1.4 a book"))
+    url = signed_download_url("books/a.pdf", "a.pdf")
+    assert dict(parse_qsl(urlsplit(url).query))["X-Amz-Expires"] == "600"
+    bucket.advance_clock(590)
+    assert fetch(url)[0] == 200
+    bucket.advance_clock(20)
+    status, _, body = fetch(url)
+    assert status == 403
+    assert b"Request has expired" in body
+
+
+def test_a_tampered_signed_link_is_refused(bucket):
+    default_storage.save("books/a.pdf", ContentFile(b"a"))
+    default_storage.save("books/b.pdf", ContentFile(b"b"))
+    url = urlsplit(signed_download_url("books/a.pdf", "a.pdf"))
+    other_book = urlunsplit(url._replace(path=url.path.replace("a.pdf", "b.pdf")))
+    longer = dict(parse_qsl(url.query), **{"X-Amz-Expires": "604800"})
+    for tampered in (other_book, urlunsplit(url._replace(query=urlencode(longer)))):
+        status, _, body = fetch(tampered)
+        assert status == 403
+        assert b"SignatureDoesNotMatch" in body
+
+
+def test_the_bucket_is_private(bucket):
+    default_storage.save("books/a.pdf", ContentFile(b"a"))
+    status, _, body = fetch(f"{bucket.endpoint_url}/{BUCKET}/books/a.pdf")
+    assert status == 403
+    assert b"AccessDenied" in body
+
+
+def test_a_wrong_secret_key_is_refused(bucket, settings):
+    wrong = {**bucket.env(), "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    settings.STORAGES = {**settings.STORAGES, "default": bucket_storage(wrong, 600)}
+    with pytest.raises(Exception, match="SignatureDoesNotMatch"):
+        default_storage.save("books/a.pdf", ContentFile(b"a"))
+    assert bucket.keys() == []
+
+
+def test_a_page_checkpoint_overwrites_in_place(bucket):
+    local = default_storage.save(page_name(PREFIX, 0), ContentFile(b"first"))
+    again = default_storage.save(page_name(PREFIX, 0), ContentFile(b"second"))
+    assert local == again == "work/42/page-01.jpg"
+    assert bucket.keys() == ["work/42/page-01.jpg"]
+
+
+@pytest.fixture
+def s3_process():
+    """An S3 server in a process of its own, so that this process's memory is only the uploader's."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.s3_server"], cwd=django_settings.BASE_DIR,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+
+
+def test_a_book_is_streamed_up_from_its_file_never_held_whole_in_memory(s3_process, tmp_path):
+    from tests.fakes.s3_server import ACCESS_KEY, REGION, SECRET_KEY
+
+    env = {"AWS_STORAGE_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": s3_process, "AWS_S3_REGION_NAME": REGION,
+           "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+    options = bucket_storage(env, 600)["OPTIONS"]
+    storage = BucketStorage(**options)
+    book = tmp_path / "book.pdf"
+    with open(book, "wb") as fh:
+        for _ in range(24):
+            fh.write(os.urandom(1024 * 1024))  # 24 MB: three multipart parts
+    storage.exists("warm-up")  # the client and its connection pool are not the upload
+    tracemalloc.start()
+    try:
+        with MovableFile(open(book, "rb"), name=str(book)) as fh:
+            storage.save("books/big.pdf", fh)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Given a file object instead of its path, s3transfer holds whole 8 MB parts: 29 MB measured for this book.
+    assert peak < 8 * 1024 * 1024, f"{peak / 1e6:.1f} MB held while uploading a 24 MB book"
+    with storage.open("books/big.pdf", "rb") as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == hashlib.sha256(book.read_bytes()).hexdigest()
