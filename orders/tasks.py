@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
@@ -22,7 +23,7 @@ from generation.book import build_book, clear_pages, new_book_name
 
 from . import blips, emails, pause, queue
 from .blips import DatabaseUnreachable, ride_out_blips
-from .models import GenerationPause, LeaseLost, Order, WorkerHeartbeat
+from .models import GenerationPause, LeaseLost, Order, Status, WorkerHeartbeat
 from .payments import orders_expire_unpaid
 
 log = logging.getLogger("hera.worker")
@@ -70,6 +71,11 @@ def queue_tick() -> None:
         log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
         queue.wake_worker()
     emails.email_deliver_pending()
+    try:
+        checkpoints_purge()
+    except Exception:
+        # An unreachable bucket must not stop the rest of the housekeeping; the next tick tries again.
+        log.warning("queue tick: could not purge page checkpoints", exc_info=True)
 
 
 def generation_pause_recheck() -> bool:
@@ -107,8 +113,34 @@ def book_request(order: Order) -> BookRequest:
     )
 
 
+WORK_FOLDER = "work"
+KEEP_FAILED_PAGES = timedelta(days=7)
+
+
 def work_prefix(order: Order) -> str:
-    return f"work/{order.pk}"
+    return f"{WORK_FOLDER}/{order.pk}"
+
+
+def checkpoints_purge(now=None) -> list[int]:
+    """Delete the page checkpoints no build will resume from; return the ids of the orders whose pages went."""
+    try:
+        folders, _ = default_storage.listdir(WORK_FOLDER)
+    except FileNotFoundError:
+        return []
+    found = {int(folder) for folder in folders if folder.isdigit()}
+    now = now or timezone.now()
+    # Queued and generating orders resume from their pages; a failed one may be retried by staff for a while.
+    # Done, cancelled and refunded orders (and orders deleted since) never will. An order regenerated between this
+    # read and the deletion only loses pages to resume from, never its book.
+    resumable = Order.objects.filter(pk__in=found).filter(
+        Q(status__in=(Status.QUEUED, Status.GENERATING)) | Q(status=Status.FAILED, finished_at__gt=now - KEEP_FAILED_PAGES)
+    )
+    purged = sorted(found - set(resumable.values_list("pk", flat=True)))
+    for order_id in purged:
+        clear_pages(default_storage, f"{WORK_FOLDER}/{order_id}")
+    if purged:
+        log.info("housekeeping: page checkpoints of %d settled or unknown orders deleted", len(purged))
+    return purged
 
 
 def build_order(order: Order, me: str) -> None:
