@@ -1,22 +1,28 @@
 """Real `manage.py qcluster` processes on the test database: books made one at a time, and a SIGKILL survived."""
 
+import http.client
+import io
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
 
 from orders.models import Order, OrderEvent, Priority, Status
-from tests.conftest import make_order
+from tests.conftest import free_port, make_order
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +44,11 @@ class Clusters:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, **env) -> tuple[subprocess.Popen, Path]:
-        log = self.tmp_path / f"qcluster-{len(self.procs) + 1}.log"
+        return self.spawn(["qcluster"], **env)
+
+    def spawn(self, command: list[str], **env) -> tuple[subprocess.Popen, Path]:
+        """Start `manage.py <command>` on the test database, in a session of its own, logging to a file."""
+        log = self.tmp_path / f"{command[0]}-{len(self.procs) + 1}.log"
         environ = {
             **os.environ,
             "DATABASE_URL": worker_database_url(),
@@ -49,11 +59,16 @@ class Clusters:
         }
         with open(log, "wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=environ,
+                [sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=environ,
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.procs.append(proc)
         return proc, log
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        """SIGTERM the leader, as a platform does on deploy, a plan change or an idle spin-down, and wait for it."""
+        proc.terminate()
+        proc.wait(timeout=60)
 
     def kill(self, proc: subprocess.Popen) -> None:
         """SIGKILL the whole process tree (sentinel, workers, pusher, monitor), as the OOM killer would."""
@@ -148,3 +163,103 @@ def test_a_book_survives_sigkill_of_the_worker_tree_without_redrawing_finished_p
     assert reused >= len(drawn_before)
     assert reused + len(drawn_after) == 12
     assert len(PdfReader(order.pdf.path).pages) == 12 + 4
+
+
+# Object storage: books and pages in a bucket (moto's S3 server on 127.0.0.1), nothing kept on any instance's disk.
+
+
+def get_without_following(url: str) -> tuple[int, str]:
+    """GET `url` and return the status and the Location header, as a browser sees them before following."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", parts.path)
+        response = conn.getresponse()
+        return response.status, response.getheader("Location", "")
+    finally:
+        conn.close()
+
+
+def serving(base: str, proc: subprocess.Popen, log: Path) -> None:
+    def answers() -> bool:
+        assert proc.poll() is None, log.read_text()
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    wait_for(answers, timeout=90, what=f"{base} to serve", poll=0.3)
+
+
+def download(web: str, order: Order) -> bytes:
+    status, location = get_without_following(f"{web}/orders/{order.token}/book.pdf")
+    assert status == 302
+    with urllib.request.urlopen(location, timeout=10) as response:
+        return response.read()
+
+
+def files_in(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+def test_a_book_made_by_one_worker_is_served_by_a_web_on_another_disk_even_after_both_are_wiped(
+    clusters, bucket, tmp_path
+):
+    worker_disk, web_disk = tmp_path / "worker-media", tmp_path / "web-media"
+    worker_disk.mkdir(), web_disk.mkdir()
+    order = make_order(status="queued", page_count=3)
+    worker, _ = clusters.start(HERA_MEDIA_ROOT=worker_disk, **bucket.env())
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == Status.DONE, timeout=120, what="the book", poll=0.2)
+    # The worker deletes the pages right after marking the book done.
+    wait_for(lambda: bucket.keys(prefix="work/") == [], timeout=10, what="the pages to go")
+    clusters.kill(worker)
+    order.refresh_from_db()
+    assert files_in(worker_disk) == []
+    assert bucket.keys() == [order.pdf.name]
+
+    port = free_port()
+    web = f"http://127.0.0.1:{port}"
+    first_web, log = clusters.spawn(["runserver", f"127.0.0.1:{port}", "--noreload"], HERA_MEDIA_ROOT=web_disk,
+                                    **bucket.env())
+    serving(web, first_web, log)
+    book = download(web, order)
+    assert len(PdfReader(io.BytesIO(book)).pages) == 3 + 4
+
+    clusters.kill(first_web)
+    shutil.rmtree(worker_disk), shutil.rmtree(web_disk)
+    web_disk.mkdir()
+    second_web, log = clusters.spawn(["runserver", f"127.0.0.1:{port}", "--noreload"], HERA_MEDIA_ROOT=web_disk,
+                                     **bucket.env())
+    serving(web, second_web, log)
+    assert download(web, order) == book
+    assert files_in(web_disk) == []
+
+
+def test_an_instance_stopped_mid_book_finishes_it_after_a_restart_on_an_empty_disk(clusters, bucket, tmp_path):
+    """A plan change, a deploy or a spin-down stops `manage.py serve`; the next instance, on a new disk, finishes."""
+    env = {"HERA_OFFLINE_PAGE_SECONDS": 1, "HERA_LEASE_SECONDS": 3, "HERA_IMAGE_CONCURRENCY": 1, **bucket.env()}
+    order = make_order(status="queued", page_count=24)
+    first_disk, second_disk = tmp_path / "first-instance", tmp_path / "second-instance"
+    first, first_log = clusters.spawn(["serve", "--port", str(free_port())], HERA_MEDIA_ROOT=first_disk, **env)
+    wait_for(lambda: Order.objects.get(pk=order.pk).pages_done >= 4, timeout=120, what="4 pages", poll=0.2)
+    clusters.stop(first)
+    stopped = Order.objects.get(pk=order.pk)
+    assert stopped.status != Status.DONE
+    in_bucket = len(bucket.keys(prefix=f"work/{order.pk}/"))
+    assert in_bucket >= 4
+
+    second, second_log = clusters.spawn(["serve", "--port", str(free_port())], HERA_MEDIA_ROOT=second_disk, **env)
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == Status.DONE, timeout=180, what="the book", poll=0.5)
+    wait_for(lambda: bucket.keys(prefix="work/") == [], timeout=10, what="the pages to go")
+    clusters.stop(second)
+
+    order.refresh_from_db()
+    assert order.attempts == 2
+    reused = int(re.search(r"resumes with (\d+)/24 pages", second_log.read_text()).group(1))
+    assert reused >= in_bucket
+    drawn_after = {int(page) for _, page in PAGE_DRAWN.findall(second_log.read_text())}
+    assert reused + len(drawn_after) == 24
+    with default_storage.open(order.pdf.name, "rb") as fh:
+        assert len(PdfReader(fh).pages) == 24 + 4
+    assert files_in(second_disk) == []
