@@ -390,6 +390,27 @@ HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
 HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)
 HERA_BOOK_TIMEOUT_SECONDS = env_int("HERA_BOOK_TIMEOUT_SECONDS", 1800, minimum=60)
 
+# Scaling with the queue (orders/scaling.py, evaluated by queue_tick): more than HERA_SCALE_UP_QUEUE orders waiting
+# for HERA_SCALE_UP_MINUTES recommends a bigger instance; an empty queue for HERA_SCALE_DOWN_MINUTES after that, the
+# smaller one again. Each decision is sent, at most once, to a signed webhook and/or to Render's API.
+
+HERA_SCALE_UP_QUEUE = env_int("HERA_SCALE_UP_QUEUE", 5)
+HERA_SCALE_UP_MINUTES = env_int("HERA_SCALE_UP_MINUTES", 10, minimum=1)
+HERA_SCALE_DOWN_MINUTES = env_int("HERA_SCALE_DOWN_MINUTES", 60, minimum=1)
+HERA_SCALE_WEBHOOK_URL = env_str("HERA_SCALE_WEBHOOK_URL")
+HERA_SCALE_WEBHOOK_SECRET = env_str("HERA_SCALE_WEBHOOK_SECRET")
+if HERA_SCALE_WEBHOOK_URL and not HERA_SCALE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("HERA_SCALE_WEBHOOK_URL needs HERA_SCALE_WEBHOOK_SECRET to sign what it sends.")
+RENDER_API_KEY = env_str("RENDER_API_KEY")
+RENDER_SERVICE_ID = env_str("RENDER_SERVICE_ID")
+RENDER_API_BASE = env_str("RENDER_API_BASE", "https://api.render.com/v1").rstrip("/")
+HERA_SCALE_UP_PLAN = env_str("HERA_SCALE_UP_PLAN")
+HERA_SCALE_DOWN_PLAN = env_str("HERA_SCALE_DOWN_PLAN")
+if RENDER_API_KEY:
+    missing = [name for name in ("RENDER_SERVICE_ID", "HERA_SCALE_UP_PLAN", "HERA_SCALE_DOWN_PLAN") if not globals()[name]]
+    if missing:
+        raise ImproperlyConfigured(f"RENDER_API_KEY needs {', '.join(missing)} to change the service's plan.")
+
 # The worker: a django-q2 cluster on the ORM broker. One process generates, one book at a time; the worker process
 # is replaced after every task (`recycle` counts tasks) and after a task that pushed its peak RSS past `max_rss`
 # (kilobytes, checked between tasks). The broker re-delivers an unacknowledged task after `retry` seconds, so

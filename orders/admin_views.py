@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from . import selectors, staff
+from . import scaling, selectors, staff
 from .models import Kind, Order, Priority, Status, WorkerHeartbeat
 from .pause import paused_reason
 
@@ -126,6 +126,7 @@ def live_queue(now: datetime) -> dict:
         "generation_paused": paused_reason(),
         "today": today_stats(now),
         "now": now,
+        **scaling.admin_context(),
     }
 
 

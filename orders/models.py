@@ -462,3 +462,40 @@ class WorkerHeartbeat(models.Model):
 
     def is_alive(self, now=None) -> bool:
         return self.seconds_ago(now) <= self.SILENCE_SECONDS
+
+
+class ScaleDirection(models.TextChoices):
+    UP = "up", _("Scale up")
+    DOWN = "down", _("Scale down")
+
+
+class ScalingState(models.Model):
+    """What the scaling rule remembers between two queue ticks (one row): since when the queue is long or empty."""
+
+    busy_since = models.DateTimeField(null=True, blank=True)
+    empty_since = models.DateTimeField(null=True, blank=True)
+    scaled_up = models.BooleanField(default=False)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "scaled up" if self.scaled_up else "base size"
+
+
+class ScaleDecision(models.Model):
+    """A recommendation to change the instance's size, recorded once, and what was done about it."""
+
+    direction = models.CharField(max_length=4, choices=ScaleDirection.choices)
+    decided_at = models.DateTimeField(default=timezone.now, db_index=True)
+    queue_size = models.PositiveIntegerField()
+    reason = models.TextField()
+    plan = models.CharField(max_length=50, blank=True, help_text="HERA_SCALE_UP_PLAN or HERA_SCALE_DOWN_PLAN.")
+    # Acted on at most once: `sent_at` is committed before anything leaves, so a crash never sends it twice.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    delivered = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} at {self.decided_at:%Y-%m-%d %H:%M}"

@@ -21,7 +21,7 @@ from generation.backends import check_configuration, configuration_fingerprint, 
 from generation.base import BookRequest, GenerationConfigError, Generator, Story
 from generation.book import build_book, clear_pages, new_book_name
 
-from . import blips, emails, pause, queue
+from . import blips, emails, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
 from .models import GenerationPause, LeaseLost, Order, Status, WorkerHeartbeat
 from .payments import orders_expire_unpaid
@@ -71,6 +71,11 @@ def queue_tick() -> None:
         log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
         queue.wake_worker()
     emails.email_deliver_pending()
+    try:
+        scaling.scale_evaluate()
+        scaling.scale_deliver()
+    except Exception:
+        log.warning("queue tick: scaling could not be evaluated or sent", exc_info=True)
     try:
         checkpoints_purge()
     except Exception:

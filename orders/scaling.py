@@ -1,0 +1,169 @@
+"""Scaling with the queue: recommend a bigger instance when the queue stays long, the smaller one when it empties.
+
+`scale_evaluate` runs in every queue_tick. Its memory is one ScalingState row (since when the queue is long, since
+when it is empty, whether we scaled up), so the rule holds across restarts and between two workers' ticks (the row
+is locked). A decision is a ScaleDecision row, logged once; `scale_deliver` then acts on the newest one at most once:
+a signed JSON POST to HERA_SCALE_WEBHOOK_URL and/or a plan change through Render's API. A plan change restarts the
+instance; the durable queue, the leases and the page checkpoints make that harmless.
+
+Webhook: `POST HERA_SCALE_WEBHOOK_URL` with a JSON body
+`{"id", "direction": "up"|"down", "plan", "queue_size", "reason", "decided_at"}` and the headers
+`X-Hera-Timestamp` (Unix seconds) and `X-Hera-Signature: sha256=<hex>`, the HMAC-SHA256 with
+HERA_SCALE_WEBHOOK_SECRET of `<timestamp>.<body>`. A receiver recomputes it, compares in constant time, and refuses
+a timestamp older than a few minutes.
+
+Render: `PATCH {RENDER_API_BASE}/services/{RENDER_SERVICE_ID}` with `{"serviceDetails": {"plan": <plan>}}` and
+`Authorization: Bearer RENDER_API_KEY` (Render's "Update service" endpoint).
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Order, ScaleDecision, ScaleDirection, ScalingState
+
+log = logging.getLogger("hera.queue")
+
+HTTP_TIMEOUT = 10
+
+
+def scale_evaluate(now=None) -> ScaleDecision | None:
+    """Update the queue's history with what waits now; record and return a decision when the rule calls for one."""
+    now = now or timezone.now()
+    ScalingState.objects.get_or_create(pk=1)
+    with transaction.atomic():
+        state = ScalingState.objects.select_for_update().get(pk=1)
+        waiting = Order.objects.queued().count()
+        busy = waiting > settings.HERA_SCALE_UP_QUEUE
+        empty = waiting == 0 and not Order.objects.generating().exists()
+        state.busy_since = (state.busy_since or now) if busy else None
+        state.empty_since = (state.empty_since or now) if empty else None
+        state.evaluated_at = now
+        decision = None
+        if not state.scaled_up and busy and now - state.busy_since >= timedelta(minutes=settings.HERA_SCALE_UP_MINUTES):
+            reason = (
+                f"more than {settings.HERA_SCALE_UP_QUEUE} orders waiting for "
+                f"{settings.HERA_SCALE_UP_MINUTES} minutes ({waiting} now)"
+            )
+            decision = decide(ScaleDirection.UP, waiting, reason, settings.HERA_SCALE_UP_PLAN, now)
+            state.scaled_up = True
+        elif state.scaled_up and empty and now - state.empty_since >= timedelta(minutes=settings.HERA_SCALE_DOWN_MINUTES):
+            reason = f"queue empty for {settings.HERA_SCALE_DOWN_MINUTES} minutes after a scale-up"
+            decision = decide(ScaleDirection.DOWN, waiting, reason, settings.HERA_SCALE_DOWN_PLAN, now)
+            state.scaled_up = False
+        state.save()
+    if decision:
+        log.info("scaling: recommend scaling %s (%s)", decision.direction, decision.reason)
+    return decision
+
+
+def decide(direction: str, waiting: int, reason: str, plan: str, now) -> ScaleDecision:
+    return ScaleDecision.objects.create(direction=direction, decided_at=now, queue_size=waiting, reason=reason, plan=plan)
+
+
+def scale_deliver(now=None) -> ScaleDecision | None:
+    """Act on the newest decision not yet sent, once; return it, or None when there was nothing to send."""
+    now = now or timezone.now()
+    if not (settings.HERA_SCALE_WEBHOOK_URL or settings.RENDER_API_KEY):
+        return None
+    with transaction.atomic():
+        decision = ScaleDecision.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True).first()
+        if decision is None:
+            return None
+        # An older decision still unsent was overtaken by this one: sending it now would undo the newer one.
+        ScaleDecision.objects.filter(sent_at__isnull=True).exclude(pk=decision.pk).update(
+            sent_at=now, outcome="superseded by a newer decision, not sent"
+        )
+        decision.sent_at = now
+        decision.save(update_fields=["sent_at"])
+    outcomes, delivered = [], True
+    for channel, send in (("webhook", send_webhook), ("render", send_render_plan)):
+        if not channel_configured(channel):
+            continue
+        try:
+            outcomes.append(f"{channel}: {send(decision)}")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            delivered = False
+            outcomes.append(f"{channel}: failed, {describe(exc)}")
+    decision.outcome, decision.delivered = "; ".join(outcomes), delivered
+    decision.save(update_fields=["outcome", "delivered"])
+    (log.info if delivered else log.warning)("scaling: %s decision #%d sent: %s", decision.direction, decision.pk,
+                                             decision.outcome)
+    return decision
+
+
+def channel_configured(channel: str) -> bool:
+    return bool(settings.HERA_SCALE_WEBHOOK_URL if channel == "webhook" else settings.RENDER_API_KEY)
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.read()[:200].decode(errors='replace')}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def decision_payload(decision: ScaleDecision) -> dict:
+    return {
+        "id": decision.pk,
+        "direction": decision.direction,
+        "plan": decision.plan or None,
+        "queue_size": decision.queue_size,
+        "reason": decision.reason,
+        "decided_at": decision.decided_at.isoformat(),
+    }
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Sign `<timestamp>.<body>` with HMAC-SHA256: the timestamp is signed too, so an old delivery cannot be replayed."""
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def send_webhook(decision: ScaleDecision) -> str:
+    body = json.dumps(decision_payload(decision)).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(
+        settings.HERA_SCALE_WEBHOOK_URL, data=body, method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Hera-Scaling/1",
+            "X-Hera-Timestamp": timestamp,
+            "X-Hera-Signature": webhook_signature(settings.HERA_SCALE_WEBHOOK_SECRET, timestamp, body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+        return f"HTTP {response.status}"
+
+
+def send_render_plan(decision: ScaleDecision) -> str:
+    if not decision.plan:
+        raise ValueError("no plan for this decision (HERA_SCALE_UP_PLAN / HERA_SCALE_DOWN_PLAN)")
+    request = urllib.request.Request(
+        f"{settings.RENDER_API_BASE}/services/{settings.RENDER_SERVICE_ID}",
+        data=json.dumps({"serviceDetails": {"plan": decision.plan}}).encode(),
+        method="PATCH",
+        headers={
+            "Authorization": f"Bearer {settings.RENDER_API_KEY}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+        return f"HTTP {response.status}, plan {decision.plan}"
+
+
+def admin_context(limit: int = 5) -> dict:
+    """What the admin's live queue page shows of scaling: the latest decisions, newest first, and the rule."""
+    return {
+        "scaling_decisions": list(ScaleDecision.objects.all()[:limit]),
+        "scale_up_queue": settings.HERA_SCALE_UP_QUEUE,
+        "scale_up_minutes": settings.HERA_SCALE_UP_MINUTES,
+    }
