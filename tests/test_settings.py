@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from tests.conftest import free_port
 
 SETTINGS_FILE = django_settings.BASE_DIR / "hera" / "settings.py"
-PREFIXES = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "DATABASE_URL", "DEFAULT_FROM_EMAIL")
+PREFIXES = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "DATABASE_URL", "DEFAULT_FROM_EMAIL", "AWS_", "RENDER_")
 
 
 @pytest.fixture
@@ -129,6 +129,42 @@ def test_email_host_switches_to_smtp(load_settings):
     s = load_settings(EMAIL_HOST="smtp.example", EMAIL_PORT="587")
     assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert s["EMAIL_USE_TLS"] is True
+
+
+def test_without_a_bucket_books_are_on_the_local_disk_and_scaling_has_the_spec_defaults(load_settings):
+    s = load_settings()
+    assert s["STORAGES"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert s["HERA_DOWNLOAD_URL_SECONDS"] == 600
+    assert (s["HERA_SCALE_UP_QUEUE"], s["HERA_SCALE_UP_MINUTES"], s["HERA_SCALE_DOWN_MINUTES"]) == (5, 10, 60)
+    assert s["HERA_SCALE_WEBHOOK_URL"] == s["RENDER_API_KEY"] == ""
+
+
+def test_a_bucket_name_makes_the_bucket_the_default_storage(load_settings):
+    s = load_settings(
+        AWS_STORAGE_BUCKET_NAME="hera-books", AWS_S3_ENDPOINT_URL="https://acc.r2.cloudflarestorage.com",
+        AWS_S3_REGION_NAME="auto", AWS_ACCESS_KEY_ID="key", AWS_SECRET_ACCESS_KEY="secret",
+        HERA_DOWNLOAD_URL_SECONDS="300",
+    )
+    default = s["STORAGES"]["default"]
+    assert default["BACKEND"] == "hera.storage.BucketStorage"
+    options = default["OPTIONS"]
+    assert (options["bucket_name"], options["endpoint_url"], options["region_name"]) == (
+        "hera-books", "https://acc.r2.cloudflarestorage.com", "auto",
+    )
+    assert (options["access_key"], options["secret_key"]) == ("key", "secret")
+    assert options["default_acl"] is None and options["querystring_auth"] is True
+    assert options["querystring_expire"] == 300
+    assert options["client_config"].signature_version == "s3v4"
+
+
+def test_a_scale_webhook_without_its_secret_is_a_startup_error(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="HERA_SCALE_WEBHOOK_SECRET"):
+        load_settings(HERA_SCALE_WEBHOOK_URL="https://ops.example.com/scale")
+
+
+def test_a_render_key_without_its_service_and_plans_names_what_is_missing(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="RENDER_SERVICE_ID, HERA_SCALE_UP_PLAN, HERA_SCALE_DOWN_PLAN"):
+        load_settings(RENDER_API_KEY="rnd_key")
 
 
 def test_production_without_a_secret_key_is_a_startup_error(load_settings):
