@@ -1,6 +1,7 @@
 """Peak memory of the worker process tree while it makes a 24-page book: Hera's way against the first version's.
 
 Usage: .venv/bin/python bench/memory.py [--pages 24] [--runs 3] [--modes streaming,naive] [--size 2K] [--format jpeg]
+       [--storage disk|bucket]
 
 Each way runs in a real `manage.py qcluster` tree (SQLite in a temporary folder) that claims one queued order. The
 image model is replaced by pictures like the ones it returns: square pictures of the HERA_IMAGE_SIZE asked (2K:
@@ -9,6 +10,8 @@ over the whole tree, sampled every 50 ms.
 
 - streaming: the real build path (generation.book.build_book, HERA_IMAGE_CONCURRENCY pages at once), each answer
   turned into a JPEG file by the Google backend's own `save_picture`, drawn into the PDF by path.
+- `--storage bucket`: pages and the PDF go to an S3 bucket (moto's server with S3's signature checks, in a process
+  of its own, outside the measured tree) through django-storages, as with AWS_STORAGE_BUCKET_NAME set.
 - naive: the first version: every page kept in memory as PNG bytes and a decoded PIL image, drawn with
   ImageReader, the PDF assembled in memory and saved at the end.
 """
@@ -184,12 +187,13 @@ def watch_until_done(proc: subprocess.Popen, run_dir: Path, started: float, limi
     return peak, time.monotonic() - started
 
 
-def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "2K") -> dict:
+def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "2K", bucket: dict | None = None) -> dict:
     """Run one qcluster tree until its book is done; return its peak and idle PSS (bytes), time and PDF size."""
     run_dir = workdir / mode
     run_dir.mkdir(parents=True)
     env = {
         **os.environ,
+        **(bucket or {}),
         "DJANGO_SETTINGS_MODULE": "hera.settings",
         "DJANGO_DEBUG": "on",
         "DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite3'}",
@@ -218,8 +222,31 @@ def measure(mode: str, pages: int, workdir: Path, model_dir: Path, size: str = "
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         log.close()
+    if bucket:
+        return {"peak": peak, "idle": idle, "seconds": seconds, "pdf": newest_book_size(bucket)}
     pdfs = list((run_dir / "media" / "books").glob("*.pdf"))
     return {"peak": peak, "idle": idle, "seconds": seconds, "pdf": pdfs[0].stat().st_size if pdfs else 0}
+
+
+def start_bucket() -> tuple[subprocess.Popen, dict]:
+    """Start moto's S3 server (tests/fakes/s3_server.py) in its own process; return it and the variables for Hera."""
+    from tests.fakes.s3_server import ACCESS_KEY, BUCKET, REGION, SECRET_KEY
+
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.s3_server"], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    endpoint = proc.stdout.readline().strip()
+    return proc, {"AWS_STORAGE_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": endpoint, "AWS_S3_REGION_NAME": REGION,
+                  "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+
+
+def newest_book_size(bucket: dict) -> int:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=bucket["AWS_S3_ENDPOINT_URL"], region_name=bucket["AWS_S3_REGION_NAME"],
+                          aws_access_key_id=bucket["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=bucket["AWS_SECRET_ACCESS_KEY"])
+    books = client.list_objects_v2(Bucket=bucket["AWS_STORAGE_BUCKET_NAME"], Prefix="books/").get("Contents", [])
+    return max(books, key=lambda item: item["LastModified"])["Size"] if books else 0
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -234,19 +261,29 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, from {', '.join(MODES)}")
     parser.add_argument("--size", default="2K", choices=["1K", "2K", "4K"], help="HERA_IMAGE_SIZE of the answers")
     parser.add_argument("--format", default="jpeg", choices=["jpeg", "png"], help="how the image model answers")
+    parser.add_argument("--storage", choices=["disk", "bucket"], default="disk", help="where pages and books go")
     args = parser.parse_args()
     modes = [mode for mode in args.modes.split(",") if mode in MODES]
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
     runs: dict[str, list[dict]] = {mode: [] for mode in modes}
-    with tempfile.TemporaryDirectory(prefix="hera-bench-") as tmp:
-        workdir = Path(tmp)
-        side = {"1K": 1024, "2K": 2048, "4K": 4096}[args.size]
-        mean = make_model_pictures(workdir / "model", args.pages, side, args.format)
-        print(f"{args.pages} pages, model answers: {side} px {args.format.upper()}, {mean:.2f} MB each on average")
-        for run in range(args.runs):
-            for mode in modes:
-                runs[mode].append(measure(mode, args.pages, workdir / f"run-{run}", workdir / "model", args.size))
+    s3, bucket = start_bucket() if args.storage == "bucket" else (None, None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="hera-bench-") as tmp:
+            workdir = Path(tmp)
+            side = {"1K": 1024, "2K": 2048, "4K": 4096}[args.size]
+            mean = make_model_pictures(workdir / "model", args.pages, side, args.format)
+            print(f"{args.pages} pages, model answers: {side} px {args.format.upper()}, {mean:.2f} MB each on average; "
+                  f"storage: {args.storage}")
+            for run in range(args.runs):
+                for mode in modes:
+                    runs[mode].append(
+                        measure(mode, args.pages, workdir / f"run-{run}", workdir / "model", args.size, bucket)
+                    )
+    finally:
+        if s3:
+            s3.stdin.close()
+            s3.wait(timeout=10)
     results = {mode: median_run(runs[mode]) for mode in modes}
     print(f"{'':28}" + "".join(f"{MODES[mode]:>22}" for mode in modes))
     rows = [

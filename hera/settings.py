@@ -206,12 +206,12 @@ AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 
 def bucket_storage(environ, download_seconds: int) -> dict:
     """Return the STORAGES entry of the bucket named by `environ` (the process environment, or a test's)."""
-    from boto3.s3.transfer import TransferConfig
-    from botocore.config import Config
 
-    def get(name: str, default: str | None = None) -> str | None:
-        return (environ.get(name) or "").strip() or default
+    def get(name: str) -> str | None:
+        return (environ.get(name) or "").strip() or None
 
+    # Plain values only: boto3 (about 30 MB with its client) is imported by the processes that use the bucket, when
+    # they first do, not by every process that reads the settings.
     return {
         "BACKEND": "hera.storage.BucketStorage",
         "OPTIONS": {
@@ -220,24 +220,13 @@ def bucket_storage(environ, download_seconds: int) -> dict:
             "region_name": get("AWS_S3_REGION_NAME"),
             "access_key": get("AWS_ACCESS_KEY_ID"),
             "secret_key": get("AWS_SECRET_ACCESS_KEY"),
+            "addressing_style": get("AWS_S3_ADDRESSING_STYLE"),
+            "signature_version": "s3v4",
             "default_acl": None,  # objects inherit the bucket's (private) policy; never public-read
             "querystring_auth": True,
             "querystring_expire": download_seconds,
             "file_overwrite": True,  # checkpoints are rewritten in place; book names are fresh for every build
-            "client_config": Config(
-                signature_version="s3v4",
-                s3={"addressing_style": get("AWS_S3_ADDRESSING_STYLE", "auto")},
-                # botocore's default CRC32 trailers on every upload are refused by some S3-compatible stores.
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-                retries={"mode": "standard", "max_attempts": 5},
-                connect_timeout=10,
-                read_timeout=60,
-            ),
-            # At most two 8 MB parts in flight: a book uploads in seconds without crowding a 512 MB host.
-            "transfer_config": TransferConfig(
-                multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
-            ),
+            "max_memory_size": 1024 * 1024,  # a file read back spills to disk past 1 MB (the default never does)
         },
     }
 

@@ -1,20 +1,37 @@
-"""Where pages and books are kept: MEDIA_ROOT on the local disk, or a private S3-compatible bucket.
+"""Where pages and books are kept when AWS_STORAGE_BUCKET_NAME is set: a private S3-compatible bucket.
 
-With `AWS_STORAGE_BUCKET_NAME` set, Django's default storage is `BucketStorage` (django-storages' S3 backend on
-Cloudflare R2, Backblaze B2, S3 or MinIO), so a worker and a web process on different machines, or one machine
-restarted with an empty disk, see the same pages and books. Customers never get the bucket's address: Hera's own
-`/orders/<token>/book.pdf` answers with a short-lived signed link each time it is asked.
+`BucketStorage` (django-storages' S3 backend on Cloudflare R2, Backblaze B2, S3 or MinIO) is Django's default storage
+then, so a worker and a web process on different machines, or one machine restarted with an empty disk, see the same
+pages and books. Customers never get the bucket's address: Hera's own `/orders/<token>/book.pdf` asks
+`download_link()` for a short-lived signed link each time it is opened.
 """
 
-from django.conf import settings
-from django.core.files.storage import storages
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+PART_BYTES = 8 * 1024 * 1024
+
 
 class BucketStorage(S3Storage):
     """A private bucket whose uploads of local files stream from disk, part by part, never read whole into memory."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.client_config = self.client_config.merge(Config(
+            # botocore's default CRC32 trailers on every upload are refused by some S3-compatible stores.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            retries={"mode": "standard", "max_attempts": 5},
+            connect_timeout=10,
+            read_timeout=60,
+        ))
+        # At most two parts in flight: a book uploads in seconds without crowding a 512 MB host.
+        self.transfer_config = TransferConfig(
+            multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=2
+        )
 
     def _save(self, name, content):
         local_path = getattr(content, "temporary_file_path", None)
@@ -30,14 +47,10 @@ class BucketStorage(S3Storage):
         )
         return cleaned
 
-
-def signed_download_url(name: str, filename: str) -> str | None:
-    """Return a link to `name` in the bucket, signed for HERA_DOWNLOAD_URL_SECONDS, or None when books are on disk."""
-    storage = storages["default"]
-    if not isinstance(storage, S3Storage):
-        return None
-    parameters = {
-        "ResponseContentDisposition": content_disposition_header(True, filename),
-        "ResponseContentType": "application/pdf",
-    }
-    return storage.url(name, parameters=parameters, expire=settings.HERA_DOWNLOAD_URL_SECONDS)
+    def download_link(self, name: str, filename: str) -> str:
+        """Return a link to `name`, signed for HERA_DOWNLOAD_URL_SECONDS, that downloads it as `filename`."""
+        parameters = {
+            "ResponseContentDisposition": content_disposition_header(True, filename),
+            "ResponseContentType": "application/pdf",
+        }
+        return self.url(name, parameters=parameters)

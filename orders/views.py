@@ -9,8 +9,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from hera.storage import signed_download_url
-
 from . import selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
@@ -126,10 +124,11 @@ def book_pdf(request, token):
     if not book_available(order):
         raise Http404("The book is not ready yet.")
     filename = f"{order.child_name}-hera.pdf"
-    signed = signed_download_url(order.pdf.name, filename)
-    if signed:
+    # Only the bucket storage (hera.storage.BucketStorage) makes links; the local disk's books are served from here.
+    download_link = getattr(order.pdf.storage, "download_link", None)
+    if download_link:
         # Hera's URL never expires in an inbox; the bucket's link is made fresh at each click and lives minutes.
-        return HttpResponseRedirect(signed)
+        return HttpResponseRedirect(download_link(order.pdf.name, filename))
     return FileResponse(order.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 

@@ -154,7 +154,7 @@ def test_a_bucket_name_makes_the_bucket_the_default_storage(load_settings):
     assert (options["access_key"], options["secret_key"]) == ("key", "secret")
     assert options["default_acl"] is None and options["querystring_auth"] is True
     assert options["querystring_expire"] == 300
-    assert options["client_config"].signature_version == "s3v4"
+    assert options["signature_version"] == "s3v4"
 
 
 def test_a_scale_webhook_without_its_secret_is_a_startup_error(load_settings):

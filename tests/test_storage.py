@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from generation.base import BookRequest
 from generation.book import MovableFile, build_book, page_name
 from hera.settings import bucket_storage
-from hera.storage import BucketStorage, signed_download_url
+from hera.storage import BucketStorage
 from tests.fakes.s3_server import BUCKET
 from tests.generation.counting import CountingGenerator
 
@@ -48,7 +48,13 @@ def test_with_a_bucket_name_the_default_storage_is_the_bucket(bucket):
 
 def test_without_a_bucket_name_books_stay_on_the_local_disk():
     assert not isinstance(storages["default"], BucketStorage)
-    assert signed_download_url("books/a.pdf", "Zoë-hera.pdf") is None
+    assert not hasattr(storages["default"], "download_link")
+
+
+def test_the_bucket_client_signs_v4_and_sends_checksums_only_when_required(bucket):
+    config = storages["default"].client_config
+    assert config.signature_version == "s3v4"
+    assert config.request_checksum_calculation == "when_required"
 
 
 def test_pages_are_in_the_bucket_as_soon_as_they_are_reported(bucket):
@@ -94,7 +100,7 @@ def test_an_interrupted_book_resumes_from_the_pages_in_the_bucket_on_a_fresh_dis
 
 def test_the_signed_link_downloads_the_book_as_an_attachment(bucket):
     default_storage.save("books/a.pdf", ContentFile(b"%PDF-1.4 a book"))
-    status, headers, body = fetch(signed_download_url("books/a.pdf", "Zoë-hera.pdf"))
+    status, headers, body = fetch(default_storage.download_link("books/a.pdf", "Zoë-hera.pdf"))
     assert status == 200
     assert body == b"%PDF-1.4 a book"
     assert headers["Content-Type"] == "application/pdf"
@@ -104,7 +110,7 @@ def test_the_signed_link_downloads_the_book_as_an_attachment(bucket):
 
 def test_the_signed_link_expires_after_hera_download_url_seconds(bucket):
     default_storage.save("books/a.pdf", ContentFile(b"%PDF-1.4 a book"))
-    url = signed_download_url("books/a.pdf", "a.pdf")
+    url = default_storage.download_link("books/a.pdf", "a.pdf")
     assert dict(parse_qsl(urlsplit(url).query))["X-Amz-Expires"] == "600"
     bucket.advance_clock(590)
     assert fetch(url)[0] == 200
@@ -117,7 +123,7 @@ def test_the_signed_link_expires_after_hera_download_url_seconds(bucket):
 def test_a_tampered_signed_link_is_refused(bucket):
     default_storage.save("books/a.pdf", ContentFile(b"a"))
     default_storage.save("books/b.pdf", ContentFile(b"b"))
-    url = urlsplit(signed_download_url("books/a.pdf", "a.pdf"))
+    url = urlsplit(default_storage.download_link("books/a.pdf", "a.pdf"))
     other_book = urlunsplit(url._replace(path=url.path.replace("a.pdf", "b.pdf")))
     longer = dict(parse_qsl(url.query), **{"X-Amz-Expires": "604800"})
     for tampered in (other_book, urlunsplit(url._replace(query=urlencode(longer)))):
