@@ -216,7 +216,11 @@ def build_order(order: Order, me: str) -> None:
     # Only now is the new book the one served: the old file and the page checkpoints can go.
     if old_pdf and old_pdf != new_pdf:
         discard(old_pdf)
-    clear_pages(default_storage, work_prefix(order), order.page_count)
+    try:
+        clear_pages(default_storage, work_prefix(order), order.page_count)
+    except Exception:
+        # The book is done and served; queue_tick's housekeeping deletes the pages of done orders later.
+        log.warning("order %s: page checkpoints left for the housekeeping", order.reference, exc_info=True)
 
 
 def order_record_failure(order: Order, lease, error: str, me: str) -> None:
@@ -266,8 +270,10 @@ def discard(name: str) -> None:
         return
     try:
         default_storage.delete(name)
-    except OSError:
-        log.warning("could not delete %s from storage", name)
+    except Exception:
+        # A disk (OSError) or a bucket (botocore's errors are not OSErrors) refusing a cleanup must not hide the
+        # outcome being recorded around it.
+        log.warning("could not delete %s from storage", name, exc_info=True)
 
 
 class LeaseKeeper(threading.Thread):

@@ -195,5 +195,6 @@ def bucket(s3_server, settings):
     settings.STORAGES = {**settings.STORAGES, "default": bucket_storage(s3_server.env(), settings.HERA_DOWNLOAD_URL_SECONDS)}
     yield s3_server
     s3_server.reset_clock()
+    s3_server.gate.denied_methods.clear()
     s3_server.empty()
     s3_server.client().delete_bucket(Bucket=s3_server.env()["AWS_STORAGE_BUCKET_NAME"])

@@ -46,6 +46,8 @@ class SigV4Gate:
         self.secret_key = secret_key
         self.clock_offset = timedelta()
         self.refusals: list[str] = []
+        # Methods answered 403 AccessDenied even when signed, as for a key without that permission.
+        self.denied_methods: set[str] = set()
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.clock_offset
@@ -87,6 +89,8 @@ class SigV4Gate:
             self.check_expiry(amz_date, params.get("X-Amz-Expires", ""))
             unsigned_query = [(k, v) for k, v in query if k != "X-Amz-Signature"]
         else:
+            raise S3Refusal("AccessDenied", "Access Denied")
+        if environ["REQUEST_METHOD"] in self.denied_methods:
             raise S3Refusal("AccessDenied", "Access Denied")
 
         key_id, date, region, service, terminator = (credential.split("/") + ["", "", "", "", ""])[:5]

@@ -35,6 +35,18 @@ def test_a_done_book_leaves_no_page_in_the_bucket(bucket):
     assert bucket.keys(prefix="books/") == [order.pdf.name]
 
 
+def test_a_bucket_refusing_deletes_leaves_the_book_done_and_its_pages_to_the_housekeeping(bucket):
+    order = make_order(status="queued", page_count=3)
+    bucket.gate.denied_methods.add("DELETE")
+    assert tasks.process_next_order() == order.reference
+    order.refresh_from_db()
+    assert order.status == Status.DONE
+    assert len(pages_of(bucket, order)) == 3
+    bucket.gate.denied_methods.clear()
+    tasks.queue_tick()
+    assert pages_of(bucket, order) == []
+
+
 @pytest.mark.parametrize("status", [Status.CANCELLED, Status.REFUNDED])
 def test_queue_tick_deletes_the_pages_of_a_cancelled_or_refunded_book(bucket, status):
     order = with_pages(order_in(Status.GENERATING, pages_done=3))
