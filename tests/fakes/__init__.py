@@ -1,7 +1,21 @@
 """Local stand-ins for outside services (Gemini, Stripe, SMTP): the real SDKs talk to them over the network."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, answer, *, content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:
+    """Answer the handler's request with `answer` as JSON, its length and any extra headers."""
+    data = json.dumps(answer).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 class LocalHTTPServer:

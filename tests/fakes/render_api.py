@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
-from tests.fakes import LocalHTTPServer
+from tests.fakes import LocalHTTPServer, send_json
 
 # The instance types a service's plan may name (Render's API reference, `plan` of serviceDetails).
 PLANS = {"free", "starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"}
@@ -71,12 +71,7 @@ class FakeRenderAPI(LocalHTTPServer):
                 method, handler.path, handler.headers.get("Authorization"), handler.headers.get("Content-Type"),
                 body, status,
             ))
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        send_json(handler, status, answer)
 
     def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict]:
         if headers.get("Authorization") != f"Bearer {self.api_key}":

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from tests.fakes import LocalHTTPServer
+from tests.fakes import LocalHTTPServer, send_json
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stripe"
 
@@ -101,13 +101,7 @@ class FakeStripeAPI(LocalHTTPServer):
                 self._reply(*fake._answer(RecordedRequest("GET", self.path, dict(self.headers), {})))
 
             def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Request-Id", f"req_{secrets.token_hex(7)}")
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body, headers={"Request-Id": f"req_{secrets.token_hex(7)}"})
 
             def log_message(self, format, *args):
                 pass
