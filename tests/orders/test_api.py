@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import queue
+from orders import emails, queue
 from orders.models import Order, Priority, WorkerHeartbeat
 from tests.conftest import free_port, make_order
 
@@ -198,6 +198,15 @@ def test_book_pdf_from_the_bucket_redirects_to_a_signed_link_that_downloads_it(c
 def test_status_json_of_a_book_in_the_bucket_keeps_heras_own_url(client, bucket):
     order = done_order(client)
     assert status_of(client, order)["download_url"] == f"/orders/{order.token}/book.pdf"
+
+
+@pytest.mark.django_db
+def test_the_ready_email_of_a_book_in_the_bucket_links_to_heras_own_url(client, bucket, settings, mailoutbox):
+    order = done_order(client)
+    emails.email_deliver_pending()
+    [ready] = [message for message in mailoutbox if message.extra_headers["X-Hera-Email"] == "ready"]
+    assert f"{settings.HERA_BASE_URL}/orders/{order.token}/book.pdf" in ready.body
+    assert bucket.endpoint_url not in ready.body
 
 
 # /api/queue-status
