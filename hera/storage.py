@@ -28,9 +28,10 @@ class BucketStorage(S3Storage):
             connect_timeout=10,
             read_timeout=60,
         ))
-        # At most two parts in flight: a book uploads in seconds without crowding a 512 MB host.
+        # One part at a time, in this thread: no transfer threads and their buffers on a 512 MB host, for a book
+        # that uploads in seconds anyway.
         self.transfer_config = TransferConfig(
-            multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=2
+            multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, use_threads=False
         )
 
     def _save(self, name, content):
