@@ -26,8 +26,16 @@ browser:
 		echo "Installing Chromium from Debian for the browser tests..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The whole suite in two runs: the quick tests on both cores (pytest-xdist), then, one at a time, those that start
+# real processes, a browser or a private PostgreSQL server they restart. PYTEST_ARGS runs exactly what it names instead.
+QUICK := not slow and not browser and not pg_restart
 test: install browser
+ifeq ($(strip $(PYTEST_ARGS)),)
+	@$(PY) -m pytest -n 2 -m "$(QUICK)"
+	@$(PY) -m pytest -m "not ($(QUICK))"
+else
 	@$(PY) -m pytest $(PYTEST_ARGS)
+endif
 
 lint: install
 	@$(VENV)/bin/ruff check .
