@@ -1,0 +1,413 @@
+"""Memory of the whole single-instance layout, process by process, while N orders paid at once are generated.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hera .venv/bin/python bench/footprint.py \
+        [--orders 2] [--pages 24] [--latency 1.0] [--concurrent 1] [--runs 1]
+
+What a host runs: `manage.py serve` with DJANGO_DEBUG off and the production variables (gunicorn, WEB_CONCURRENCY=1
+as render.yaml sets, the django-q2 worker), on a PostgreSQL database of its own (`<database>_bench_footprint`,
+dropped at the end), the Google generator against a local fake Gemini API answering every picture with a 1.5 MB
+PNG after `--latency` seconds. Once the tree is idle, N orders of P pages are paid at the same moment through the
+real webhook (signed `checkout.session.completed` events posted in parallel). The PSS (shared pages split fairly)
+of every process of the tree, the supervisor included, is sampled until every book is done; the bench prints the
+idle and peak PSS per process and in total, then stops the tree with SIGTERM as a platform does.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import bench_database, setup_django  # noqa: E402
+
+MB = 1024 * 1024
+SAMPLE_SECONDS = 0.1
+IDLE_SETTLE_SECONDS = 8  # after /healthz answers: the worker's first poll, the scheduler's first tick, the pusher
+IDLE_SAMPLES = 20
+WEBHOOK_SECRET = "whsec_bench_footprint"
+PICTURES = 4  # distinct answers, served in turn (the SDK, not the fake, is what is measured)
+GRAIN_SIGMA = 3  # grain that keeps a 1024 px PNG at about 1.5 MB, like an image model's answers
+PAGE_COUNT = re.compile(r"Number of pages: (\d+)")
+TARGETS_MB = {"idle": 120, "peak": 192, "peak with 2 at once": 300}
+
+
+# The fake Gemini API: the story for any page count, a 1.5 MB picture for any image request, after a delay.
+
+
+def model_pictures(count: int) -> list[bytes]:
+    """Return `count` grainy 1024 px PNGs of about 1.5 MB, like the pictures an image model answers."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    from generation.base import BookRequest
+    from generation.offline import draw_page
+
+    request = BookRequest(child_name="Zoë", child_age=6, theme="space", language="fr", page_count=count, seed=7)
+    pictures = []
+    for index in range(count):
+        grain = Image.merge("RGB", [Image.effect_noise((1024, 1024), GRAIN_SIGMA) for _ in range(3)])
+        picture = ImageChops.add(draw_page(request, index), grain, scale=1.0, offset=-128)
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        pictures.append(buffer.getvalue())
+    return pictures
+
+
+def start_fake_gemini(latency: float):
+    """Start the tests' fake Gemini API answering every request by its kind, `latency` seconds later."""
+    from tests.fakes import genai_server
+
+    pictures = model_pictures(PICTURES)
+    served = iter(range(10**9))
+
+    class BenchGemini(genai_server.FakeGenAIServer):
+        def _next_reply(self, recorded):
+            time.sleep(latency)
+            config = recorded.body.get("generationConfig", {})
+            if "IMAGE" in config.get("responseModalities", []):
+                return 200, genai_server.image_body(pictures[next(served) % PICTURES])
+            pages = PAGE_COUNT.search(recorded.prompt)
+            if pages is None:
+                return 400, genai_server.error_body(400, "INVALID_ARGUMENT", "bench: no page count in the prompt")
+            return 200, genai_server.story_body(int(pages.group(1)))
+
+    fake = BenchGemini().start()
+    size = len(json.dumps(genai_server.image_body(pictures[0])))
+    print(f"fake Gemini on {fake.base_url}: pictures of {statistics.mean(map(len, pictures)) / MB:.2f} MB "
+          f"({size / MB:.2f} MB answers), {latency:.1f} s latency")
+    return fake
+
+
+# The process tree and its roles.
+
+
+@dataclass
+class Tree:
+    """Name each process of the tree by its role, remembering the order in which the workers' siblings were born."""
+
+    root_pid: int
+    workers: int
+    known: dict[int, str] = field(default_factory=dict)
+    seen: dict[int, psutil.Process] = field(default_factory=dict)
+
+    def processes(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.root_pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def role(self, proc: psutil.Process, procs: dict[int, psutil.Process]) -> str:
+        if proc.pid in self.known:
+            return self.known[proc.pid]
+        role = self.guess_role(proc, procs)
+        self.known[proc.pid] = role
+        return role
+
+    def guess_role(self, proc: psutil.Process, procs: dict[int, psutil.Process]) -> str:
+        if proc.pid == self.root_pid:
+            return "supervisor (serve)"
+        try:
+            line = " ".join(proc.cmdline())
+            parent = proc.ppid()
+        except psutil.NoSuchProcess:
+            return "gone"
+        if "gunicorn" in line:
+            return "gunicorn worker" if parent in procs and "gunicorn" in " ".join(procs[parent].cmdline()) \
+                else "gunicorn master"
+        if "qcluster" in line or "Process-" in line or "hera-worker" in line:
+            if parent == self.root_pid:
+                return "qcluster main"
+            grandparent = procs[parent].ppid() if parent in procs else None
+            if grandparent == self.root_pid:
+                return "qcluster sentinel"
+            # The sentinel starts its workers first, then the monitor, then the pusher; a later child is a
+            # recycled worker.
+            siblings = sorted(pid for pid, other in procs.items() if other.ppid() == parent)
+            born = sorted(pid for pid, name in self.known.items() if name.startswith("qcluster ")
+                          and pid in siblings)
+            first_children = siblings[: self.workers + 2] if not born else []
+            if first_children and len(siblings) >= self.workers + 2:
+                for index, pid in enumerate(first_children):
+                    self.known[pid] = ("qcluster worker" if index < self.workers
+                                       else ("qcluster monitor", "qcluster pusher")[index - self.workers])
+                return self.known[proc.pid]
+            return "qcluster worker"
+        return f"other: {line[:60]}"
+
+    def sample(self) -> dict[int, tuple[str, int]]:
+        """Return {pid: (role, PSS bytes)} for every live process of the tree."""
+        procs = {proc.pid: proc for proc in self.processes()}
+        for pid, proc in procs.items():
+            self.seen.setdefault(pid, proc)  # psutil checks the creation time: a reused pid is never killed
+        sample = {}
+        for pid, proc in procs.items():
+            try:
+                pss = proc.memory_full_info().pss
+                sample[pid] = (self.role(proc, procs), pss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError):
+                pass
+        return sample
+
+
+def by_role(sample: dict[int, tuple[str, int]]) -> dict[str, int]:
+    roles: dict[str, int] = defaultdict(int)
+    for role, pss in sample.values():
+        roles[role] += pss
+    return dict(roles)
+
+
+# The run.
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str) -> dict[str, str]:
+    """Return a production host's environment: debug off, every variable it then requires, the local fakes."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "WEB_CONCURRENCY"))}
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hera")
+    env.update(
+        DJANGO_DEBUG="off",
+        DJANGO_SECRET_KEY="bench-footprint-not-secret",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        HERA_BASE_URL=f"http://127.0.0.1:{port}",
+        HERA_ALLOW_HTTP="on",  # a private address: the bench has no TLS in front
+        DATABASE_URL=base.rsplit("/", 1)[0] + f"/{database}",
+        HERA_MEDIA_ROOT=str(workdir / "media"),
+        HERA_GENERATOR="google",
+        GOOGLE_API_KEY="bench-key",
+        HERA_GENAI_BASE_URL=genai_url,
+        STRIPE_SECRET_KEY="sk_test_bench_footprint",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        WEB_CONCURRENCY="1",
+        PORT=str(port),
+        HERA_LOG_LEVEL="INFO",
+    )
+    if concurrent:
+        env["HERA_CONCURRENT_GENERATIONS"] = concurrent
+    return env
+
+
+def create_orders(count: int, pages: int) -> list:
+    """Create `count` orders waiting for payment, each with the Checkout Session the webhook will name."""
+    from orders.models import Order
+    from orders.payments import order_price_cents
+
+    return [
+        Order.objects.create(
+            email=f"parent{n}@example.com", child_name="Zoë", child_age=6, theme="space", language="fr",
+            page_count=pages, stripe_session_id=f"cs_test_footprint_{n}", amount_cents=order_price_cents(pages),
+            currency="eur",
+        )
+        for n in range(count)
+    ]
+
+
+def pay_at_once(orders: list, base: str) -> None:
+    """Post each order's signed checkout.session.completed at the same moment; every answer must be 200."""
+    from tests.fakes.stripe_api import checkout_session, stripe_event, stripe_signature
+
+    payloads = []
+    for order in orders:
+        session = checkout_session(
+            id=order.stripe_session_id, client_reference_id=order.token, metadata={"order_token": order.token},
+            payment_status="paid", status="complete", mode="payment", livemode=False,
+            amount_total=order.amount_cents, currency=order.currency, payment_intent=f"pi_footprint_{order.pk}",
+        )
+        payloads.append(json.dumps(stripe_event("checkout.session.completed", session)).encode())
+    barrier = threading.Barrier(len(payloads))
+    answers: list[int] = []
+
+    def post(payload: bytes) -> None:
+        request = urllib.request.Request(
+            f"{base}/stripe/webhook/", data=payload, method="POST",
+            headers={"Content-Type": "application/json", "Stripe-Signature": stripe_signature(payload, WEBHOOK_SECRET)},
+        )
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answers.append(response.status)
+        except urllib.error.HTTPError as exc:
+            answers.append(exc.code)
+
+    threads = [threading.Thread(target=post, args=(payload,)) for payload in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if answers != [200] * len(payloads):
+        sys.exit(f"the webhook answered {answers}")
+
+
+def books_state(orders: list) -> tuple[int, list[str]]:
+    """Return how many of the orders are done, and the errors of those that failed."""
+    from orders.models import Order
+
+    statuses = dict(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("pk", "status"))
+    failed = Order.objects.filter(pk__in=[o.pk for o in orders], status="failed").values_list("last_error", flat=True)
+    return sum(status == "done" for status in statuses.values()), list(failed)
+
+
+def measure(args, database: str, workdir: Path, genai_url: str) -> dict:
+    """Run one single-instance tree through idle, N payments and their books; return its figures."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = host_env(database, port, workdir, genai_url, args.concurrent)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    log_path = workdir / "serve.log"
+    with open(log_path, "wb") as log:
+        serve = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    workers = int(args.concurrent) if args.concurrent.isdigit() else 1
+    tree = Tree(serve.pid, workers=workers)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if serve.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"`manage.py serve` did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if get(base + "/healthz") == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        time.sleep(IDLE_SETTLE_SECONDS)
+        idle_samples = []
+        for _ in range(IDLE_SAMPLES):
+            idle_samples.append(tree.sample())
+            time.sleep(SAMPLE_SECONDS)
+        idle = min(idle_samples, key=lambda sample: sum(pss for _, pss in sample.values()))
+        orders = create_orders(args.orders, args.pages)
+        peak_total, peak_roles = 0, defaultdict(int)
+        started = time.monotonic()
+        pay_at_once(orders, base)
+        while True:
+            sample = tree.sample()
+            total = sum(pss for _, pss in sample.values())
+            peak_total = max(peak_total, total)
+            for pid, (role, pss) in sample.items():
+                peak_roles[(role, pid)] = max(peak_roles[(role, pid)], pss)
+            done, failed = books_state(orders)
+            if failed:
+                sys.exit(f"a book failed: {failed}; see {log_path}")
+            if done == len(orders):
+                break
+            if serve.poll() is not None or time.monotonic() - started > args.timeout:
+                sys.exit(f"the books were not done in {args.timeout} s; see {log_path}")
+            time.sleep(SAMPLE_SECONDS)
+        seconds = time.monotonic() - started
+        stop_started = time.monotonic()
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+        stopped_in = time.monotonic() - stop_started
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+        for proc in tree.seen.values():  # children in sessions of their own that outlived a failed run
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+    peak_by_role: dict[str, int] = defaultdict(int)
+    for (role, _pid), pss in peak_roles.items():
+        peak_by_role[role] = max(peak_by_role[role], pss)  # a recycled worker counts once, at its biggest
+    counts: dict[str, int] = defaultdict(int)
+    for role, _ in idle.values():
+        counts[role] += 1
+    return {
+        "idle": sum(pss for _, pss in idle.values()), "idle_roles": by_role(idle), "idle_counts": dict(counts),
+        "peak": peak_total, "peak_roles": dict(peak_by_role), "seconds": seconds, "stopped_in": stopped_in,
+        "exit_code": serve.returncode, "processes": len(idle),
+    }
+
+
+def machine() -> str:
+    import platform
+
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}: {psutil.cpu_count()} cores, "
+            f"{psutil.virtual_memory().total / 1024**3:.0f} GB, Linux {platform.release()}, Python "
+            f"{platform.python_version()}, load average {load}")
+
+
+def report(args, result: dict) -> None:
+    print(f"\n{machine()}")
+    roles = sorted(set(result["idle_roles"]) | set(result["peak_roles"]),
+                   key=lambda role: -result["peak_roles"].get(role, 0))
+    print(f"{args.orders} orders of {args.pages} pages paid at once, "
+          f"HERA_CONCURRENT_GENERATIONS={args.concurrent or 'default'}: done in {result['seconds']:.1f} s, "
+          f"{result['processes']} processes idle; SIGTERM stopped the tree in {result['stopped_in']:.1f} s "
+          f"(exit code {result['exit_code']})")
+    print(f"{'process':24}{'idle PSS MB':>14}{'peak PSS MB':>14}")
+    for role in roles:
+        count = result["idle_counts"].get(role, 0)
+        label = f"{role} x{count}" if count > 1 else role
+        print(f"{label:24}{result['idle_roles'].get(role, 0) / MB:>14.1f}{result['peak_roles'].get(role, 0) / MB:>14.1f}")
+    print(f"{'whole tree':24}{result['idle'] / MB:>14.1f}{result['peak'] / MB:>14.1f}")
+    peak_target = TARGETS_MB["peak" if args.concurrent in ("", "1") else "peak with 2 at once"]
+    print(f"targets: idle <= {TARGETS_MB['idle']} MB, peak <= {peak_target} MB "
+          f"(the peak per process is each one's own maximum, not at the same moment)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2)
+    parser.add_argument("--pages", type=int, default=24)
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds the fake Gemini takes per answer")
+    parser.add_argument("--concurrent", default="", help="HERA_CONCURRENT_GENERATIONS (a number or auto)")
+    parser.add_argument("--runs", type=int, default=1, help="runs; the one with the median peak is printed")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    setup_django()
+    fake = start_fake_gemini(args.latency)
+    results = []
+    try:
+        with bench_database("footprint") as database, tempfile.TemporaryDirectory(prefix="hera-footprint-") as tmp:
+            for run in range(args.runs):
+                if run:
+                    from orders.models import Order
+
+                    Order.objects.all().delete()
+                workdir = Path(tmp) / f"run-{run}"
+                workdir.mkdir()
+                results.append(measure(args, database, workdir, fake.base_url))
+                print(f"run {run + 1}: idle {results[-1]['idle'] / MB:.1f} MB, peak {results[-1]['peak'] / MB:.1f} MB")
+    finally:
+        fake.stop()
+    report(args, sorted(results, key=lambda result: result["peak"])[(len(results) - 1) // 2])
+
+
+if __name__ == "__main__":
+    main()
