@@ -6,10 +6,8 @@ name and then moved, so a crash never leaves a half-written book under the real 
 """
 
 import contextlib
-import functools
 import os
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -65,24 +63,11 @@ def register_fonts() -> None:
             pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / filename)))
 
 
-@functools.cache
-def drawable_codepoints() -> frozenset[int]:
-    """Return the characters both faces of the book's font have a glyph for."""
+def font_codepoints() -> frozenset[int]:
+    """Return the characters both faces of the book's font have a glyph for (generation.glyphs keeps a copy)."""
     register_fonts()
     regular, bold = (pdfmetrics.getFont(name).face.charToGlyph for name in (FONT, FONT_BOLD))
     return frozenset(regular).intersection(bold)
-
-
-def undrawable(text: str) -> list[str]:
-    """Return, once each, the characters of `text` the book would print as an empty box or backwards."""
-    # No glyph in DejaVu Sans (emoji, Chinese…); reportlab lays text out left to right, without Arabic or Hebrew shaping.
-    drawable = drawable_codepoints()
-    missing: list[str] = []
-    for ch in text:
-        wrong = ord(ch) not in drawable or unicodedata.bidirectional(ch) in ("R", "AL")
-        if wrong and not ch.isspace() and ch not in missing:
-            missing.append(ch)
-    return missing
 
 
 @contextlib.contextmanager
