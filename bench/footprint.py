@@ -51,8 +51,8 @@ TARGETS_MB = {"idle": 120, "peak": 192, "peak with 2 at once": 300}
 # The fake Gemini API: the story for any page count, a 1.5 MB picture for any image request, after a delay.
 
 
-def model_pictures(count: int) -> list[bytes]:
-    """Return `count` grainy 1024 px PNGs of about 1.5 MB, like the pictures an image model answers."""
+def model_pictures(count: int, side: int = 1024) -> list[bytes]:
+    """Return `count` grainy PNGs `side` px wide (1024: about 1.5 MB), like the pictures an image model answers."""
     import io
 
     from PIL import Image, ImageChops
@@ -63,19 +63,19 @@ def model_pictures(count: int) -> list[bytes]:
     request = BookRequest(child_name="Zoë", child_age=6, theme="space", language="fr", page_count=count, seed=7)
     pictures = []
     for index in range(count):
-        grain = Image.merge("RGB", [Image.effect_noise((1024, 1024), GRAIN_SIGMA) for _ in range(3)])
-        picture = ImageChops.add(draw_page(request, index), grain, scale=1.0, offset=-128)
+        grain = Image.merge("RGB", [Image.effect_noise((side, side), GRAIN_SIGMA) for _ in range(3)])
+        picture = ImageChops.add(draw_page(request, index).resize((side, side)), grain, scale=1.0, offset=-128)
         buffer = io.BytesIO()
         picture.save(buffer, format="PNG")
         pictures.append(buffer.getvalue())
     return pictures
 
 
-def start_fake_gemini(latency: float):
+def start_fake_gemini(latency: float, side: int):
     """Start the tests' fake Gemini API answering every request by its kind, `latency` seconds later."""
     from tests.fakes import genai_server
 
-    pictures = model_pictures(PICTURES)
+    pictures = model_pictures(PICTURES, side)
     served = iter(range(10**9))
 
     class BenchGemini(genai_server.FakeGenAIServer):
@@ -91,7 +91,7 @@ def start_fake_gemini(latency: float):
 
     fake = BenchGemini().start()
     size = len(json.dumps(genai_server.image_body(pictures[0])))
-    print(f"fake Gemini on {fake.base_url}: pictures of {statistics.mean(map(len, pictures)) / MB:.2f} MB "
+    print(f"fake Gemini on {fake.base_url}: {side} px pictures of {statistics.mean(map(len, pictures)) / MB:.2f} MB "
           f"({size / MB:.2f} MB answers), {latency:.1f} s latency")
     return fake
 
@@ -331,6 +331,9 @@ def measure(args, database: str, workdir: Path, genai_url: str) -> dict:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
         stopped_in = time.monotonic() - stop_started
+        if stopped_in > 10:
+            print(f"slow stop ({stopped_in:.1f} s); the end of the log:\n" + "\n".join(
+                log_path.read_text(errors="replace").splitlines()[-25:]))
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
@@ -383,12 +386,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=2)
     parser.add_argument("--pages", type=int, default=24)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds the fake Gemini takes per answer")
+    parser.add_argument("--picture-px", type=int, default=1024, help="side of the pictures (1024: 1.5 MB answers)")
     parser.add_argument("--concurrent", default="", help="HERA_CONCURRENT_GENERATIONS (a number or auto)")
     parser.add_argument("--runs", type=int, default=1, help="runs; the one with the median peak is printed")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     setup_django()
-    fake = start_fake_gemini(args.latency)
+    fake = start_fake_gemini(args.latency, args.picture_px)
     results = []
     try:
         with bench_database("footprint") as database, tempfile.TemporaryDirectory(prefix="hera-footprint-") as tmp:
