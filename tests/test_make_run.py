@@ -1,11 +1,13 @@
 """`make run` as the README promises: it serves, its worker runs, and Ctrl-C stops both, leaving no process behind."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import psutil
@@ -126,9 +128,25 @@ def test_single_instance_serve_runs_gunicorn_and_the_worker_in_production(tmp_pa
     try:
         wait_until_serving(base, serve, log_path)
         assert get(base + "/api/queue-status") == 200
-        running = command_lines(psutil.Process(serve.pid).children(recursive=True))
-        assert any("gunicorn" in line for line in running), running
-        assert any("qcluster" in line for line in running), running
+        supervisor = psutil.Process(serve.pid)
+        # serve hands over to a supervisor without Django; gunicorn's master runs the worker cluster.
+        assert supervisor.cmdline()[1].endswith("hera/supervisor.py"), supervisor.cmdline()
+        assert supervisor.memory_full_info().uss < 15 * 1024 * 1024  # Django alone takes ~45 MB
+        running = command_lines(supervisor.children(recursive=True))
+        assert all("gunicorn" in line for line in running), running
+        status_url = subprocess.run([python, "manage.py", "create_test_order", "--pages", "2"], cwd=settings.BASE_DIR,
+                                    env=env, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
+        json_url = base + urllib.parse.urlparse(status_url).path + "status.json"
+        deadline = time.monotonic() + 60
+        while json.load(urllib.request.urlopen(json_url, timeout=5))["status"] != "done":
+            assert time.monotonic() < deadline, f"no book within 60 s:\n{log_path.read_text()}"
+            time.sleep(0.5)
+        # The book's libraries (Pillow, google-genai's pydantic) were loaded by the book worker only.
+        master = supervisor.children()[0]
+        web_workers = [child for child in master.children() if not child.children()]
+        for process in [master, *web_workers]:
+            mapped = [m.path for m in process.memory_maps() if "/PIL/" in m.path or "pydantic_core" in m.path]
+            assert mapped == [], (process.cmdline(), mapped)
 
         stop_and_assert_nothing_left(serve, signal.SIGTERM, base)  # what a platform sends on deploy
     finally:

@@ -4,14 +4,14 @@ This is the single-instance layout (free hosting tiers that allow one process tr
 """
 
 import ipaddress
+import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from hera.gunicorn_conf import RUN_WORKER_CLUSTER
 
 # Where a link built from the default HERA_BASE_URL (port 8000) would miss a server started on another port.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -27,54 +27,32 @@ class Command(BaseCommand):
             "--server",
             choices=["runserver", "gunicorn"],
             default="runserver" if settings.DEBUG else "gunicorn",
-            help="runserver in development (the default with DJANGO_DEBUG on), gunicorn in production",
+            help="runserver and qcluster in development (the default with DJANGO_DEBUG on), gunicorn running the "
+            "worker cluster in production",
         )
 
     def handle(self, *args, host, port, server, **options):
         host_check(host, debug=settings.DEBUG)
-        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        if server == "gunicorn":
-            workers = os.environ.get("WEB_CONCURRENCY", "2")  # gunicorn's own variable, honoured by hosting platforms
-            web = [sys.executable, "-m", "gunicorn", "hera.wsgi", "--bind", f"{host}:{port}", "--workers", workers]
-        else:
-            web = [*manage, "runserver", f"{host}:{port}", "--noreload"]
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        # Handlers first: the children run in sessions of their own, so an early Ctrl-C must not leave them behind.
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        python = sys.executable
         env = children_env(host, port)
-        children = {
-            "web server": subprocess.Popen(web, cwd=settings.BASE_DIR, env=env, start_new_session=True),
-            "worker": subprocess.Popen([*manage, "qcluster"], cwd=settings.BASE_DIR, env=env, start_new_session=True),
-        }
+        if server == "gunicorn":
+            # gunicorn's master preloads Django and forks the worker cluster too (hera.worker_cluster): one copy of
+            # Django for the whole instance.
+            env[RUN_WORKER_CLUSTER] = "1"
+            config = str(settings.BASE_DIR / "hera" / "gunicorn_conf.py")
+            commands = {"web server and worker": [python, "-m", "gunicorn", "-c", config, "--bind", f"{host}:{port}"]}
+        else:
+            manage = [python, str(settings.BASE_DIR / "manage.py")]
+            commands = {
+                "web server": [*manage, "runserver", f"{host}:{port}", "--noreload"],
+                "worker": [*manage, "qcluster"],
+            }
         self.stdout.write(f"Hera is running on http://{host}:{port}/ with its worker. Ctrl-C stops both.")
-        exit_code = 0
-        while not stopping:
-            exited = [name for name, child in children.items() if child.poll() is not None]
-            if exited:
-                exit_code = children[exited[0]].returncode or 1
-                self.stderr.write(f"The {exited[0]} exited; stopping Hera.")
-                break
-            time.sleep(0.2)
-        # SIGTERM to each leader only: qcluster stops its own sentinel, pusher, workers and monitor in order (a
-        # signal to its whole group would kill the sentinel first and leave the rest waiting).
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + 15
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            kill_group(child.pid)
-        sys.exit(exit_code)
+        self.stdout.flush()
+        os.chdir(settings.BASE_DIR)
+        # The supervisor needs none of Django: exec frees this process's memory for the books.
+        supervisor = str(settings.BASE_DIR / "hera" / "supervisor.py")
+        os.execve(python, [python, supervisor, json.dumps(commands)], env)
 
 
 def is_loopback(host: str) -> bool:
@@ -103,10 +81,3 @@ def children_env(host: str, port: int) -> dict[str, str]:
         env["HERA_BASE_URL"] = f"http://{host}:{port}"
     return env
 
-
-def kill_group(pgid: int) -> None:
-    """Kill whatever the child left behind in its process group (a worker stuck in a book, a resource tracker)."""
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -1,0 +1,80 @@
+"""Run the django-q2 cluster from a process that has Django loaded already: gunicorn's master under `manage.py serve`.
+
+`manage.py qcluster` starts a whole Django process that only waits on its sentinel. Under `serve`, gunicorn's master
+(which preloads Django) forks the sentinel itself, so the web worker, the sentinel, its pusher, monitor and book
+workers all share one copy of Django's pages instead of two (bench/footprint.py measures the difference).
+"""
+
+import contextlib
+import logging
+import multiprocessing.connection
+import os
+import signal
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+
+log = logging.getLogger("hera.worker")
+
+# Handlers the sentinel would inherit from gunicorn's master: its SIGCHLD handler would reap the sentinel's own children
+# behind multiprocessing's back (a recycled book worker would never be replaced); the others queue signals for a loop
+# that does not run in the sentinel.
+INHERITED_SIGNALS = (
+    signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT, signal.SIGTTIN, signal.SIGTTOU, signal.SIGUSR1, signal.SIGUSR2,
+    signal.SIGWINCH,
+)
+# A stop waits for the book worker's current task; past this the supervisor kills what is left and the book resumes
+# from its last page after the restart.
+STOP_SECONDS = 10
+
+
+def run_sentinel(stop_event, start_event, cluster_id: uuid.UUID, close_fds: tuple[int, ...]) -> None:
+    """Become django-q2's sentinel: default signal handlers, none of the master's listening sockets."""
+    for signum in INHERITED_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    for fd in close_fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    from django_q.cluster import Sentinel
+
+    Sentinel(stop_event, start_event, cluster_id)
+
+
+class WorkerCluster:
+    """The sentinel as a child of this process; `on_death` is called if it exits before stop()."""
+
+    def __init__(self, on_death: Callable[[], None]):
+        self.on_death = on_death
+        self.stopping = threading.Event()
+        self.sentinel = None
+
+    def start(self, close_fds: Iterable[int] = ()) -> None:
+        from django_q.cluster import get_mp_context
+
+        context = get_mp_context()
+        self.stop_event, self.start_event = context.Event(), context.Event()
+        self.sentinel = context.Process(
+            target=run_sentinel, args=(self.stop_event, self.start_event, uuid.uuid4(), tuple(close_fds)),
+            name=f"Process-{uuid.uuid4().hex}",
+        )
+        self.sentinel.start()
+        threading.Thread(target=self.watch, name="hera-cluster-watch", daemon=True).start()
+        log.info("worker cluster started (sentinel pid %d)", self.sentinel.pid)
+
+    def watch(self) -> None:
+        # The process's own pipe, not waitpid: gunicorn's master reaps every child it sees exit.
+        multiprocessing.connection.wait([self.sentinel.sentinel])
+        if not self.stopping.is_set():
+            log.error("the worker cluster exited; stopping the web server with it")
+            self.on_death()
+
+    def stop(self) -> bool:
+        """Ask the sentinel to stop its processes; return whether it did within STOP_SECONDS."""
+        if self.sentinel is None:
+            return True
+        self.stopping.set()
+        self.stop_event.set()
+        stopped = bool(multiprocessing.connection.wait([self.sentinel.sentinel], timeout=STOP_SECONDS))
+        if not stopped:
+            log.warning("the worker cluster is still busy after %d s; the supervisor ends it", STOP_SECONDS)
+        return stopped
