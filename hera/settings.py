@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from hera import instance
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -373,7 +375,18 @@ CONTENT_SECURITY_POLICY = {
 # Queue
 
 HERA_MINUTES_PER_BOOK = env_int("HERA_MINUTES_PER_BOOK", 5, minimum=1)
-HERA_CONCURRENT_GENERATIONS = env_int("HERA_CONCURRENT_GENERATIONS", 1, minimum=1)
+# Books generated at once: a number, or `auto` from the memory this instance may use (hera/instance.py). The
+# memory guard (orders/memory_guard.py) stops claiming above HERA_MEMORY_GUARD_MB, 90 % of that memory by default.
+HERA_BOOK_MEMORY_MB = env_int("HERA_BOOK_MEMORY_MB", instance.BOOK_MEMORY_MB, minimum=16)
+INSTANCE_MEMORY = instance.memory_limit()
+HERA_MEMORY_GUARD_MB = env_int("HERA_MEMORY_GUARD_MB", INSTANCE_MEMORY.mb * 9 // 10, minimum=1)
+if env_str("HERA_CONCURRENT_GENERATIONS").lower() == "auto":
+    HERA_CONCURRENT_GENERATIONS, HERA_CONCURRENT_GENERATIONS_SOURCE = instance.auto_generations(
+        INSTANCE_MEMORY, HERA_BOOK_MEMORY_MB
+    )
+else:
+    HERA_CONCURRENT_GENERATIONS = env_int("HERA_CONCURRENT_GENERATIONS", 1, minimum=1)
+    HERA_CONCURRENT_GENERATIONS_SOURCE = "HERA_CONCURRENT_GENERATIONS" if env_str("HERA_CONCURRENT_GENERATIONS") else "default"
 HERA_LEASE_SECONDS = env_int("HERA_LEASE_SECONDS", 60, minimum=3)
 HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
 HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)

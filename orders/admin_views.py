@@ -127,6 +127,10 @@ def live_queue(now: datetime) -> dict:
         "today": today_stats(now),
         "now": now,
         **scaling.admin_context(),
+        # The number in force, which positions and ETAs follow, and where it came from (a variable, the default,
+        # or `auto` from the instance's memory).
+        "concurrency": settings.HERA_CONCURRENT_GENERATIONS,
+        "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE,
     }
 
 

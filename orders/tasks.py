@@ -21,7 +21,7 @@ from generation.backends import check_configuration, configuration_fingerprint, 
 from generation.base import BookRequest, GenerationConfigError, Generator, Story
 from generation.book import build_book, clear_pages, new_book_name
 
-from . import blips, emails, pause, queue, scaling
+from . import blips, emails, memory_guard, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
 from .models import GenerationPause, LeaseLost, Order, Status, WorkerHeartbeat
 from .payments import orders_expire_unpaid
@@ -35,6 +35,7 @@ def process_next_order() -> str | None:
     """Claim the next ready order and build its book; return its reference, or None when there was nothing to do."""
     me = queue.worker_id()
     generation_pause_recheck()
+    memory_guard.memory_pause_recheck()
     order = ride_out_blips(
         lambda: queue.order_claim_next(me), what="claiming an order", landed=lambda: queue.claimed_by(me)
     )
@@ -64,6 +65,7 @@ def queue_tick() -> None:
     recovered = queue.leases_recover_expired()
     generation_pause_recheck()
     orders_expire_unpaid()
+    memory_guard.memory_pause_recheck()
     queue.heartbeat_record(queue.cluster_id())
     WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - STALE_HEARTBEATS).delete()
     live = Order.objects.live_generating().count()
@@ -174,6 +176,7 @@ def build_order(order: Order, me: str) -> None:
                 lambda: queue.order_record_progress(order.pk, lease, pages_done),
                 what=f"recording page {pages_done} of #{order.pk}",
             )
+            memory_guard.check_page()
 
         result = build_book(
             book_request(order),
@@ -204,6 +207,11 @@ def build_order(order: Order, me: str) -> None:
         # The operator's problem, not the book's: stop claiming first, then give the order back uncounted.
         discard(new_pdf)
         order_release_and_pause(order, lease, str(exc), me)
+        return
+    except memory_guard.MemoryHigh as exc:
+        # This process ends after the task (recycle), which frees what it held; claiming waits for memory.
+        discard(new_pdf)
+        order_release_and_pause(order, lease, f"memory: {exc}", me, source=memory_guard.MEMORY)
         return
     except Exception as exc:
         log.exception("order %s: generation failed", order.reference)
@@ -237,12 +245,13 @@ def order_record_failure(order: Order, lease, error: str, me: str) -> None:
         log.warning("order %s: database unreachable, the failure is not recorded; the lease will lapse", order.reference)
 
 
-def order_release_and_pause(order: Order, lease, reason: str, me: str) -> None:
-    """Pause generation for its configuration, then give the order back uncounted (both safe to run again)."""
-    fingerprint = configuration_fingerprint()
+def order_release_and_pause(order: Order, lease, reason: str, me: str, source: str = pause.CONFIGURATION) -> None:
+    """Pause generation for `source` (its configuration, or memory), then give the order back uncounted (both safe to
+    run again)."""
+    fingerprint = configuration_fingerprint() if source == pause.CONFIGURATION else ""
     try:
         ride_out_blips(
-            lambda: pause.generation_pause(pause.CONFIGURATION, reason, fingerprint=fingerprint),
+            lambda: pause.generation_pause(source, reason, fingerprint=fingerprint),
             what="pausing generation",
         )
         ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")

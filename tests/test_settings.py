@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
+from hera import instance
 from tests.conftest import free_port
 
 SETTINGS_FILE = django_settings.BASE_DIR / "hera" / "settings.py"
@@ -107,6 +108,23 @@ def test_queue_variables_are_read(load_settings):
     assert (s["HERA_LEASE_SECONDS"], s["HERA_MAX_ATTEMPTS"]) == (30, 5)
     assert s["HERA_BASE_URL"] == "https://hera.example"
     assert s["Q_CLUSTER"]["workers"] == 2
+
+
+def test_auto_concurrency_follows_the_memory_the_instance_may_use(load_settings):
+    s = load_settings(HERA_CONCURRENT_GENERATIONS="auto", HERA_BOOK_MEMORY_MB="300")
+    limit = instance.memory_limit()
+    assert s["HERA_CONCURRENT_GENERATIONS"] == max(1, (limit.mb - instance.IDLE_FOOTPRINT_MB) // 300)
+    assert s["HERA_CONCURRENT_GENERATIONS_SOURCE"].startswith("auto: (")
+    assert s["Q_CLUSTER"]["workers"] == s["HERA_CONCURRENT_GENERATIONS"]
+
+
+def test_a_book_allowance_above_the_instance_still_makes_one_book_at_a_time(load_settings):
+    s = load_settings(HERA_CONCURRENT_GENERATIONS="auto", HERA_BOOK_MEMORY_MB="100000000")
+    assert s["HERA_CONCURRENT_GENERATIONS"] == 1
+
+
+def test_the_memory_guard_defaults_to_nine_tenths_of_the_instance(load_settings):
+    assert load_settings()["HERA_MEMORY_GUARD_MB"] == instance.memory_limit().mb * 9 // 10
 
 
 @pytest.mark.parametrize("book_timeout", ["", "60", "7200"])

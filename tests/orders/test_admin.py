@@ -341,6 +341,14 @@ def test_queue_fragment_is_the_refreshing_part_only(admin_client):
     assert 'id="waiting"' in page and "<html" not in page
 
 
+def test_queue_page_shows_how_many_books_are_made_at_once_and_why(admin_client, settings):
+    settings.HERA_CONCURRENT_GENERATIONS = 2
+    settings.HERA_CONCURRENT_GENERATIONS_SOURCE = "auto: (cgroup memory.max 1024 MB - 110 MB idle) / 256 MB per book"
+    page = admin_client.get(QUEUE_PAGE).content.decode()
+    assert '<li id="stat-concurrency"><strong>2</strong>at once' in page
+    assert "auto: (cgroup memory.max 1024 MB - 110 MB idle) / 256 MB per book" in page
+
+
 def test_queue_page_moves_an_order_to_the_front(admin_client):
     first, last = make_order(status="queued"), make_order(status="queued")
     response = admin_client.post(QUEUE_ACT, {"move_to_front": last.pk}, follow=True)
