@@ -418,6 +418,8 @@ if RENDER_API_KEY:
 # (kilobytes, checked between tasks). The broker re-delivers an unacknowledged task after `retry` seconds, so
 # `timeout` stays below it and the task that drives generation is idempotent (the Order claim is the real lock);
 # `max_attempts` 1 with `ack_failures` drops a failed task: the order's own attempts and leases do the retrying.
+# `queue_limit` is far above the default (workers²): the pusher blocks putting a task into a full in-memory queue and
+# only then looks at the stop signal, so a stop with wake-up tasks waiting (one per payment) hung until killed.
 
 Q_CLUSTER = {
     "name": "hera",
@@ -431,6 +433,7 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "ack_failures": True,
     "save_limit": 500,
+    "queue_limit": 100,
     "poll": 0.5,
     "catch_up": False,
     "label": "Worker tasks",

@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
 
+from orders import queue
 from orders.models import Order, OrderEvent, Priority, Status
 from tests.conftest import free_port, make_order
 
@@ -163,6 +164,20 @@ def test_a_book_survives_sigkill_of_the_worker_tree_without_redrawing_finished_p
     assert reused >= len(drawn_before)
     assert reused + len(drawn_after) == 12
     assert len(PdfReader(order.pdf.path).pages) == 12 + 4
+
+
+def test_the_cluster_stops_promptly_with_wake_up_tasks_waiting(clusters):
+    order = make_order(status="queued", page_count=3)
+    for _ in range(5):  # one per payment, or per finished book while others wait
+        queue.wake_worker()
+    cluster, log = clusters.start(HERA_OFFLINE_PAGE_SECONDS=0.2)
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == Status.DONE, timeout=60, what="the book")
+
+    started = time.monotonic()
+    cluster.send_signal(signal.SIGTERM)
+    cluster.wait(timeout=30)
+
+    assert time.monotonic() - started < 8, log.read_text()[-2000:]
 
 
 # Object storage: books and pages in a bucket (moto's S3 server on 127.0.0.1), nothing kept on any instance's disk.
