@@ -7,12 +7,14 @@ workers all share one copy of Django's pages instead of two (bench/footprint.py 
 
 import contextlib
 import logging
-import multiprocessing.connection
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
+
+import psutil
 
 log = logging.getLogger("hera.worker")
 
@@ -26,6 +28,7 @@ INHERITED_SIGNALS = (
 # A stop waits for the book worker's current task; past this the supervisor kills what is left and the book resumes
 # from its last page after the restart.
 STOP_SECONDS = 10
+WATCH_SECONDS = 1
 
 
 def run_sentinel(stop_event, start_event, cluster_id: uuid.UUID, close_fds: tuple[int, ...]) -> None:
@@ -58,23 +61,38 @@ class WorkerCluster:
             name=f"Process-{uuid.uuid4().hex}",
         )
         self.sentinel.start()
+        self.process = psutil.Process(self.sentinel.pid)  # psutil tells a reused pid from the sentinel
         threading.Thread(target=self.watch, name="hera-cluster-watch", daemon=True).start()
         log.info("worker cluster started (sentinel pid %d)", self.sentinel.pid)
 
+    def exited(self) -> bool:
+        # Neither waitpid (gunicorn's master reaps every child it sees exit) nor the process's pipe (the sentinel's
+        # own children keep its write end open when it dies alone): the process table.
+        try:
+            return self.process.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
     def watch(self) -> None:
-        # The process's own pipe, not waitpid: gunicorn's master reaps every child it sees exit.
-        multiprocessing.connection.wait([self.sentinel.sentinel])
-        if not self.stopping.is_set():
-            log.error("the worker cluster exited; stopping the web server with it")
-            self.on_death()
+        while not self.stopping.wait(WATCH_SECONDS):
+            if self.exited():
+                log.error("the worker cluster exited; stopping the web server with it")
+                self.on_death()
+                return
 
     def stop(self) -> bool:
         """Ask the sentinel to stop its processes; return whether it did within STOP_SECONDS."""
         if self.sentinel is None:
             return True
         self.stopping.set()
+        if self.exited():
+            # Killed, it may have died holding the event's shared lock: setting the event would wait forever.
+            return True
         self.stop_event.set()
-        stopped = bool(multiprocessing.connection.wait([self.sentinel.sentinel], timeout=STOP_SECONDS))
-        if not stopped:
-            log.warning("the worker cluster is still busy after %d s; the supervisor ends it", STOP_SECONDS)
-        return stopped
+        deadline = time.monotonic() + STOP_SECONDS
+        while not self.exited():
+            if time.monotonic() > deadline:
+                log.warning("the worker cluster is still busy after %d s; the supervisor ends it", STOP_SECONDS)
+                return False
+            time.sleep(0.1)
+        return True

@@ -112,17 +112,23 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
         kill_tree(make)
 
 
+def production_env(tmp_path, port: int) -> dict:
+    """Return a debug-off environment with what it requires, on a migrated SQLite database."""
+    env = embedded_env(tmp_path, PORT=str(port))
+    env.update(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="test-only", DJANGO_ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1",
+               HERA_BASE_URL=f"http://127.0.0.1:{port}", HERA_ALLOW_HTTP="on", HERA_OFFLINE_CHECKOUT="on")
+    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert migrate.returncode == 0, migrate.stderr
+    return env
+
+
 @pytest.mark.slow
 def test_single_instance_serve_runs_gunicorn_and_the_worker_in_production(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = embedded_env(tmp_path, PORT=str(port))
-    env.update(DJANGO_DEBUG="off", DJANGO_SECRET_KEY="test-only", DJANGO_ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1",
-               HERA_BASE_URL=base, HERA_ALLOW_HTTP="on", HERA_OFFLINE_CHECKOUT="on")
+    env = production_env(tmp_path, port)
     python = sys.executable
-    migrate = subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=settings.BASE_DIR, env=env,
-                             capture_output=True, text=True, timeout=120)
-    assert migrate.returncode == 0, migrate.stderr
     log_path = tmp_path / "serve.log"
     serve = start([python, "manage.py", "serve"], env, log_path)
     try:
@@ -149,5 +155,27 @@ def test_single_instance_serve_runs_gunicorn_and_the_worker_in_production(tmp_pa
             assert mapped == [], (process.cmdline(), mapped)
 
         stop_and_assert_nothing_left(serve, signal.SIGTERM, base)  # what a platform sends on deploy
+    finally:
+        kill_tree(serve)
+
+
+@pytest.mark.slow
+def test_single_instance_stops_when_its_worker_cluster_dies(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "serve.log"
+    serve = start([sys.executable, "manage.py", "serve"], production_env(tmp_path, port), log_path)
+    try:
+        wait_until_serving(base, serve, log_path)
+        master = psutil.Process(serve.pid).children()[0]
+        sentinel = next(child for child in master.children() if child.children())
+        everything = [master, *master.children(recursive=True)]
+
+        sentinel.kill()
+
+        assert serve.wait(timeout=30) != 0
+        _, alive = psutil.wait_procs(everything, timeout=10)
+        assert not alive, f"left running: {command_lines(alive)}"
+        assert "the worker cluster exited; stopping the web server with it" in log_path.read_text()
     finally:
         kill_tree(serve)
