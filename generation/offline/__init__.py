@@ -6,6 +6,13 @@ story.py writes, hero.py gives the child a look, scenes.py paints; themes.py des
 languages.py holds the sentence patterns of each language.
 """
 
-from .generator import OfflineGenerator, draw_page
-
 __all__ = ["OfflineGenerator", "draw_page"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use: the web imports the theme records (orders.models), and the generator would bring Pillow.
+    if name in __all__:
+        from . import generator
+
+        return getattr(generator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,16 +1,20 @@
 """The scenery of a page: sky, sun or moon, ground, and the painters that draw each theme's objects with Pillow."""
 
+from __future__ import annotations
+
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from random import Random
+from typing import TYPE_CHECKING
 
-from PIL import ImageDraw
+if TYPE_CHECKING:  # the web imports the theme records (orders.models): Pillow is loaded where pictures are drawn
+    from PIL import ImageDraw
 
 SIZE = 1024
 
 Colour = tuple[int, int, int]
-Painter = Callable[[ImageDraw.ImageDraw, Random, int], None]
+Painter = Callable[["ImageDraw.ImageDraw", Random, int], None]
 
 
 @dataclass(frozen=True)
