@@ -32,13 +32,18 @@ WATCH_SECONDS = 1
 
 
 def run_sentinel(stop_event, start_event, cluster_id: uuid.UUID, close_fds: tuple[int, ...]) -> None:
-    """Become django-q2's sentinel: default signal handlers, none of the master's listening sockets."""
+    """Become django-q2's sentinel: default signal handlers, none of the master's sockets, logs in English."""
     for signum in INHERITED_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
     for fd in close_fds:
         with contextlib.suppress(OSError):
             os.close(fd)
+    from django.utils import translation
     from django_q.cluster import Sentinel
+
+    from hera.management.commands.qcluster import LOG_LANGUAGE
+
+    translation.activate(LOG_LANGUAGE)  # as `manage.py qcluster` does: the cluster's processes log in English
 
     Sentinel(stop_event, start_event, cluster_id)
 
