@@ -184,14 +184,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str) -> dict[str, str]:
     """Return a production host's environment: debug off, every variable it then requires, the local fakes."""
     env = {name: value for name, value in os.environ.items()
@@ -281,6 +273,8 @@ def books_state(orders: list) -> tuple[int, list[str]]:
 
 def measure(args, database: str, workdir: Path, genai_url: str) -> dict:
     """Run one single-instance tree through idle, N payments and their books; return its figures."""
+    from tests.test_make_run import get  # after django.setup(): the tests' helpers import the models
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = host_env(database, port, workdir, genai_url, args.concurrent)
