@@ -13,9 +13,9 @@ idle and peak PSS per process and in total, then stops the tree with SIGTERM as 
 """
 
 import argparse
+import itertools
 import json
 import os
-import re
 import signal
 import socket
 import statistics
@@ -44,7 +44,7 @@ IDLE_SAMPLES = 20
 WEBHOOK_SECRET = "whsec_bench_footprint"
 PICTURES = 4  # distinct answers, served in turn (the SDK, not the fake, is what is measured)
 GRAIN_SIGMA = 3  # grain that keeps a 1024 px PNG at about 1.5 MB, like an image model's answers
-PAGE_COUNT = re.compile(r"Number of pages: (\d+)")
+IMAGE_SIZES = {1024: "1K", 2048: "2K", 4096: "4K"}
 TARGETS_MB = {"idle": 120, "peak": 192, "peak with 2 at once": 300}
 
 
@@ -72,25 +72,18 @@ def model_pictures(count: int, side: int = 1024) -> list[bytes]:
 
 
 def start_fake_gemini(latency: float, side: int):
-    """Start the tests' fake Gemini API answering every request by its kind, `latency` seconds later."""
+    """Start the tests' fake Gemini API, answering on its own (`auto`) with the bench's pictures, `latency` s each."""
     from tests.fakes import genai_server
 
     pictures = model_pictures(PICTURES, side)
-    served = iter(range(10**9))
+    served = itertools.count()
 
     class BenchGemini(genai_server.FakeGenAIServer):
-        def _next_reply(self, recorded):
-            time.sleep(latency)
-            config = recorded.body.get("generationConfig", {})
-            if "IMAGE" in config.get("responseModalities", []):
-                return 200, genai_server.image_body(pictures[next(served) % PICTURES])
-            pages = PAGE_COUNT.search(recorded.prompt)
-            if pages is None:
-                return 400, genai_server.error_body(400, "INVALID_ARGUMENT", "bench: no page count in the prompt")
-            return 200, genai_server.story_body(int(pages.group(1)))
+        def picture(self, size: str) -> bytes:
+            return pictures[next(served) % PICTURES]
 
-    fake = BenchGemini().start()
-    size = len(json.dumps(genai_server.image_body(pictures[0])))
+    fake = BenchGemini(auto=True, picture_seconds=latency, picture_mime="image/png").start()
+    size = len(json.dumps(genai_server.image_body(pictures[0], with_text=False)))
     print(f"fake Gemini on {fake.base_url}: {side} px pictures of {statistics.mean(map(len, pictures)) / MB:.2f} MB "
           f"({size / MB:.2f} MB answers), {latency:.1f} s latency")
     return fake
@@ -184,7 +177,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str) -> dict[str, str]:
+def genai_api_key() -> str:
+    from tests.fakes.genai_server import API_KEY
+
+    return API_KEY
+
+
+def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str, side: int) -> dict[str, str]:
     """Return a production host's environment: debug off, every variable it then requires, the local fakes."""
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "WEB_CONCURRENCY"))}
@@ -198,7 +197,8 @@ def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent
         DATABASE_URL=base.rsplit("/", 1)[0] + f"/{database}",
         HERA_MEDIA_ROOT=str(workdir / "media"),
         HERA_GENERATOR="google",
-        GOOGLE_API_KEY="bench-key",
+        GOOGLE_API_KEY=genai_api_key(),
+        HERA_IMAGE_SIZE=IMAGE_SIZES.get(side, "1K"),  # the size asked for matches the pictures served
         HERA_GENAI_BASE_URL=genai_url,
         STRIPE_SECRET_KEY="sk_test_bench_footprint",
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -277,7 +277,7 @@ def measure(args, database: str, workdir: Path, genai_url: str) -> dict:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = host_env(database, port, workdir, genai_url, args.concurrent)
+    env = host_env(database, port, workdir, genai_url, args.concurrent, args.picture_px)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     log_path = workdir / "serve.log"
     with open(log_path, "wb") as log:
