@@ -5,8 +5,16 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    # Django would swallow a refused configuration here and fail later with an unrelated traceback
+    # (AppRegistryNotReady): say the reason in one line instead.
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (loading the settings is the point)
+    except ImproperlyConfigured as exc:
+        sys.exit(f"Hera cannot start: {exc}")
     execute_from_command_line(sys.argv)
 
 

@@ -312,6 +312,16 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def test_a_command_run_without_configuration_says_why_in_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIXES) and k != "DJANGO_SETTINGS_MODULE"}
+    result = manage(env, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Hera cannot start: DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
+        "(on your own machine, set DJANGO_DEBUG=on for development, as `make run` and the tests do)."
+    ]
+
+
 def test_check_deploy_with_the_production_variables_is_clean(tmp_path):
     result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
