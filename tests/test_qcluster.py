@@ -38,3 +38,16 @@ def test_an_email_made_in_the_english_speaking_cluster_keeps_the_orders_language
         message = email_message(OutboundEmail.objects.get(order=order, kind=EmailKind.QUEUED))
     assert message.subject == "Le livre de Zoë est dans la file"
     assert "dans la file" in message.body
+
+
+def test_the_cluster_forked_by_serve_starts_its_sentinel_in_english(monkeypatch):
+    import django_q.cluster
+
+    from hera import worker_cluster
+
+    languages = []
+    monkeypatch.setattr(django_q.cluster, "Sentinel", lambda *args: languages.append(translation.get_language()))
+    monkeypatch.setattr(worker_cluster.signal, "signal", lambda signum, handler: None)  # this is the test process
+    with translation.override("fr"):
+        worker_cluster.run_sentinel(None, None, None, ())
+    assert languages == [LOG_LANGUAGE]
