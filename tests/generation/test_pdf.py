@@ -119,3 +119,26 @@ def test_the_streamed_pdf_is_the_file_reportlab_would_have_joined_in_memory(tmp_
 
     assert streamed == joined
     assert pdfdoc.PDFFile.__name__ == "PDFFile"  # reportlab's own collector is back
+
+
+def test_pictures_are_embedded_as_reportlab_would_but_read_only_when_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    held = []
+    draw_closing = pdf.draw_closing
+
+    def closing_after_every_picture(canvas, *args):
+        # Every picture is drawn by now and the PDF not yet written: no picture's bytes may be in memory.
+        pictures = [obj for obj in canvas._doc.idToObject.values() if isinstance(obj, pdfdoc.PDFImageXObject)]
+        held.extend((obj.path, obj.streamContent) for obj in pictures)
+        draw_closing(canvas, *args)
+
+    monkeypatch.setattr(pdf, "draw_closing", closing_after_every_picture)
+    read_at_save = make_book(tmp_path)[0].read_bytes()
+    monkeypatch.setattr(pdf, "JpegReadAtSave", pdfdoc.PDFImageXObject)  # reportlab's own: reads them when drawn
+    monkeypatch.setattr(pdf, "draw_closing", draw_closing)
+    read_when_drawn = make_book(tmp_path)[0].read_bytes()
+
+    assert len(held) == 3  # the cover reuses page 1's picture
+    assert all(path and content is None for path, content in held), held
+    assert read_at_save == read_when_drawn
+    assert pdfdoc.PDFImageXObject.__name__ == "PDFImageXObject"  # reportlab's own is back
