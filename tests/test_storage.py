@@ -4,12 +4,14 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import tracemalloc
 import urllib.error
 import urllib.request
 from email.message import Message
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import boto3
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
@@ -18,6 +20,7 @@ from pypdf import PdfReader
 
 from generation.base import BookRequest
 from generation.book import MovableFile, build_book, page_name
+from hera import storage as storage_module
 from hera.settings import bucket_storage
 from hera.storage import BucketStorage
 from tests.fakes.s3_server import BUCKET
@@ -191,3 +194,71 @@ def test_a_book_is_streamed_up_from_its_file_never_held_whole_in_memory(s3_proce
     assert peak < 8 * 1024 * 1024, f"{peak / 1e6:.1f} MB held while uploading a 24 MB book"
     with storage.open("books/big.pdf", "rb") as fh:
         assert hashlib.sha256(fh.read()).hexdigest() == hashlib.sha256(book.read_bytes()).hexdigest()
+
+
+AWS_LIKE = [
+    # (endpoint, region): Cloudflare R2, Backblaze B2, MinIO on plain http, and AWS itself without an endpoint.
+    ("https://0123456789abcdef.r2.cloudflarestorage.com", "auto"),
+    ("https://s3.eu-central-003.backblazeb2.com", "eu-central-003"),
+    ("http://127.0.0.1:9000", "us-east-1"),
+    (None, "eu-west-3"),
+    (None, "us-east-1"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "region"), AWS_LIKE)
+def test_the_compact_botocore_data_resolves_and_signs_as_botocore_s_own(endpoint, region):
+    options = {"bucket_name": "hera-books", "endpoint_url": endpoint, "region_name": region,
+               "access_key": "AKIDEXAMPLE", "secret_key": "secret", "signature_version": "s3v4"}
+    compact = BucketStorage(**options).connection.meta.client
+    stock = boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret").client(
+        "s3", endpoint_url=endpoint, region_name=region, config=BucketStorage(**options).client_config
+    )
+
+    def signed(client) -> tuple:
+        url = urlsplit(client.generate_presigned_url("get_object", Params={"Bucket": "hera-books", "Key": "b.pdf"}))
+        query = dict(parse_qsl(url.query))
+        return url.scheme, url.netloc, url.path, query["X-Amz-Credential"].split("/", 2)[2], query["X-Amz-SignedHeaders"]
+
+    assert (compact.meta.endpoint_url, compact.meta.region_name) == (stock.meta.endpoint_url, stock.meta.region_name)
+    assert signed(compact) == signed(stock)
+
+
+def test_a_bucket_client_holds_a_third_of_what_botocore_s_own_data_files_take(monkeypatch):
+    options = {"bucket_name": "hera-books", "endpoint_url": "https://example.r2.cloudflarestorage.com",
+               "region_name": "auto", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}
+    monkeypatch.setattr(storage_module, "_loader", None)  # read the data files again, as a new process would
+    tracemalloc.start()
+    try:
+        client = BucketStorage(**options).connection.meta.client
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    endpoints = storage_module.shared_loader().load_data("endpoints")
+
+    assert client.meta.service_model.service_name == "s3"
+    assert {name for partition in endpoints["partitions"] for name in partition["services"]} == {"s3", "sts"}
+    assert type(endpoints) is dict  # not botocore's OrderedDicts
+    # botocore's own loader: 11.4 MB of data files (endpoints 6.7, S3 model 3.2, endpoint rules 1.3) and the client.
+    assert held < 6 * 1024 * 1024, f"{held / 1e6:.1f} MB held by one bucket client"
+
+
+def test_every_thread_s_bucket_session_shares_the_data_files_read_once(monkeypatch):
+    options = {"bucket_name": "hera-books", "endpoint_url": "https://example.r2.cloudflarestorage.com",
+               "region_name": "auto", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}
+    monkeypatch.setattr(storage_module, "_loader", None)
+    reads = []
+    load_file = storage_module.CompactJSONFileLoader.load_file
+    monkeypatch.setattr(storage_module.CompactJSONFileLoader, "load_file",
+                        lambda self, path: reads.append(path) or load_file(self, path))
+    storage = BucketStorage(**options)
+    connections = []
+    threads = [threading.Thread(target=lambda: connections.append(storage.connection)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+        thread.join()
+
+    assert len({id(connection) for connection in connections}) == 3  # django-storages: a session per thread
+    assert sorted(reads) == sorted(set(reads)), "a data file was read twice"
+    assert any(path.endswith("service-2") for path in reads)
+    assert storage_module.shared_loader().search_paths.count(os.path.dirname(boto3.__file__) + "/data") == 1
