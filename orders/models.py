@@ -489,13 +489,21 @@ class ScaleDecision(models.Model):
     queue_size = models.PositiveIntegerField()
     reason = models.TextField()
     plan = models.CharField(max_length=50, blank=True, help_text="HERA_SCALE_UP_PLAN or HERA_SCALE_DOWN_PLAN.")
-    # Acted on at most once: `sent_at` is committed before anything leaves, so a crash never sends it twice.
+    # Acted on at most once: `sent_at` and each attempt are committed before anything leaves, so a crash never sends
+    # it twice. Only a failure known to be passing (no answer, 5xx, 408, 429) is tried again, at `retry_at`.
     sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True)
     delivered = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    delivered_to = models.CharField(max_length=40, blank=True, help_text="The channels that took it, comma-separated.")
 
     class Meta:
         ordering = ["-decided_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.direction} at {self.decided_at:%Y-%m-%d %H:%M}"
+
+    def due(self, now) -> bool:
+        """Tell whether it waits to be sent: never sent yet, or a passing failure whose time to try again has come."""
+        return self.sent_at is None or (self.retry_at is not None and self.retry_at <= now)

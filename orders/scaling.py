@@ -3,7 +3,9 @@
 `scale_evaluate` runs in every queue_tick. Its memory is one ScalingState row (since when the queue is long, since
 when it is empty, whether we scaled up), so the rule holds across restarts and between two workers' ticks (the row
 is locked). A decision is a ScaleDecision row, logged once; `scale_deliver` then acts on the newest one at most once:
-a signed JSON POST to HERA_SCALE_WEBHOOK_URL and/or a plan change through Render's API. A plan change restarts the
+a signed JSON POST to HERA_SCALE_WEBHOOK_URL and/or a plan change through Render's API. A channel that did not
+answer, or answered 5xx, 408 or 429, is tried again at the next ticks (after 1, 2, 5 and 15 minutes, five attempts
+in all) unless a newer decision overtakes it; a refusal (another 4xx) is recorded and not sent again. A plan change restarts the
 instance; the durable queue, the leases and the page checkpoints make that harmless.
 
 Webhook: `POST HERA_SCALE_WEBHOOK_URL` with a JSON body
@@ -34,6 +36,9 @@ from .models import Order, ScaleDecision, ScaleDirection, ScalingState
 log = logging.getLogger("hera.queue")
 
 HTTP_TIMEOUT = 10
+CHANNELS = ("webhook", "render")
+MAX_ATTEMPTS = 5
+RETRY_MINUTES = (1, 2, 5, 15)  # after attempts 1..4: the last one about 23 minutes after the first
 
 
 def scale_evaluate(now=None) -> ScaleDecision | None:
@@ -71,34 +76,54 @@ def decide(direction: str, waiting: int, reason: str, plan: str, now) -> ScaleDe
 
 
 def scale_deliver(now=None) -> ScaleDecision | None:
-    """Act on the newest decision not yet sent, once; return it, or None when there was nothing to send."""
+    """Act on the newest decision if it is due (see ScaleDecision.due); return it, or None when nothing was sent."""
     now = now or timezone.now()
     if not (settings.HERA_SCALE_WEBHOOK_URL or settings.RENDER_API_KEY):
         return None
     with transaction.atomic():
-        decision = ScaleDecision.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True).first()
-        if decision is None:
+        newest = ScaleDecision.objects.values_list("pk", flat=True).first()
+        decision = ScaleDecision.objects.select_for_update(skip_locked=True).filter(pk=newest).first()
+        if decision is None or not decision.due(now):
             return None
-        # An older decision still unsent was overtaken by this one: sending it now would undo the newer one.
-        ScaleDecision.objects.filter(sent_at__isnull=True).exclude(pk=decision.pk).update(
-            sent_at=now, outcome="superseded by a newer decision, not sent"
-        )
-        decision.sent_at = now
-        decision.save(update_fields=["sent_at"])
-    outcomes, delivered = [], True
-    for channel, send in (("webhook", send_webhook), ("render", send_render_plan)):
-        if not channel_configured(channel):
+        # An older decision still unsent or waiting to be tried again was overtaken by this one: sending it now would
+        # undo the newer one.
+        older = ScaleDecision.objects.exclude(pk=decision.pk)
+        older.filter(sent_at__isnull=True).update(sent_at=now, outcome="superseded by a newer decision, not sent")
+        older.filter(retry_at__isnull=False).update(retry_at=None)
+        decision.sent_at = decision.sent_at or now
+        decision.attempts += 1
+        decision.retry_at = None
+        decision.save(update_fields=["sent_at", "attempts", "retry_at"])
+    outcomes, passing_failure = [], False
+    delivered_to = set(filter(None, decision.delivered_to.split(",")))
+    for channel in CHANNELS:
+        if not channel_configured(channel) or channel in delivered_to:
             continue
         try:
-            outcomes.append(f"{channel}: {send(decision)}")
+            outcomes.append(f"{channel}: {SENDERS[channel](decision)}")
+            delivered_to.add(channel)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            delivered = False
+            passing_failure = passing_failure or passing(exc)
             outcomes.append(f"{channel}: failed, {describe(exc)}")
-    decision.outcome, decision.delivered = "; ".join(outcomes), delivered
-    decision.save(update_fields=["outcome", "delivered"])
-    (log.info if delivered else log.warning)("scaling: %s decision #%d sent: %s", decision.direction, decision.pk,
-                                             decision.outcome)
+    decision.delivered = all(channel in delivered_to for channel in CHANNELS if channel_configured(channel))
+    if not decision.delivered and passing_failure and decision.attempts < MAX_ATTEMPTS:
+        decision.retry_at = now + timedelta(minutes=RETRY_MINUTES[decision.attempts - 1])
+        outcomes.append(f"trying again at {timezone.localtime(decision.retry_at):%H:%M}")
+    attempt = "; ".join(outcomes)
+    decision.outcome = attempt if decision.attempts == 1 else f"{decision.outcome}\nattempt {decision.attempts}: {attempt}"
+    decision.delivered_to = ",".join(sorted(delivered_to))
+    decision.save(update_fields=["outcome", "delivered", "delivered_to", "retry_at"])
+    (log.info if decision.delivered else log.warning)(
+        "scaling: %s decision #%d, attempt %d: %s", decision.direction, decision.pk, decision.attempts, attempt
+    )
     return decision
+
+
+def passing(exc: Exception) -> bool:
+    """Tell a failure worth trying again (no answer, the server's own error, "too many requests") from a refusal."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    return isinstance(exc, OSError)  # refused connection, timeout, unknown host (URLError is an OSError)
 
 
 def channel_configured(channel: str) -> bool:
@@ -107,7 +132,7 @@ def channel_configured(channel: str) -> bool:
 
 def describe(exc: Exception) -> str:
     if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code} {exc.read()[:200].decode(errors='replace')}"
+        return f"HTTP {exc.code} {exc.read()[:200].decode(errors='replace')}".rstrip()
     return f"{exc.__class__.__name__}: {exc}"
 
 
@@ -158,6 +183,9 @@ def send_render_plan(decision: ScaleDecision) -> str:
     )
     with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         return f"HTTP {response.status}, plan {decision.plan}"
+
+
+SENDERS = {"webhook": send_webhook, "render": send_render_plan}
 
 
 def admin_context(limit: int = 5) -> dict:

@@ -35,6 +35,7 @@ class FakeRenderAPI(LocalHTTPServer):
         self.service = {"id": service_id, "name": "hera", "type": "web_service", "serviceDetails": {"plan": plan}}
         self.requests: list[RenderRequest] = []
         self.lock = threading.Lock()
+        self.outages: list[int] = []  # statuses to answer the next requests with, as Render does when busy (429, 503)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,6 +75,10 @@ class FakeRenderAPI(LocalHTTPServer):
         send_json(handler, status, answer)
 
     def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict]:
+        with self.lock:
+            if self.outages:
+                status = self.outages.pop(0)
+                return status, {"id": str(status), "message": "rate limit exceeded" if status == 429 else "unavailable"}
         if headers.get("Authorization") != f"Bearer {self.api_key}":
             return 401, {"id": "unauthorized", "message": "unauthorized"}
         prefix = "/v1/services/"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from orders import scaling, tasks
 from orders.models import Order, ScaleDecision, ScalingState, Status
-from tests.conftest import make_order, order_in
+from tests.conftest import free_port, make_order, order_in
 from tests.fakes import LocalHTTPServer
 from tests.fakes.render_api import FakeRenderAPI
 
@@ -132,6 +132,7 @@ class WebhookReceiver(LocalHTTPServer):
         self.secret = secret
         self.deliveries: list[dict] = []
         self.refused = 0
+        self.outages: list[int] = []  # statuses to answer the next deliveries with, before looking at them
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -140,6 +141,10 @@ class WebhookReceiver(LocalHTTPServer):
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.outages:
+                    self.send_response(receiver.outages.pop(0))
+                    self.end_headers()
+                    return
                 timestamp = self.headers.get("X-Hera-Timestamp", "")
                 expected = "sha256=" + hmac.new(
                     receiver.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
@@ -203,6 +208,49 @@ def test_a_signature_the_receiver_refuses_is_recorded_and_not_sent_again(receive
     decision.refresh_from_db()
     assert not decision.delivered
     assert decision.outcome.startswith("webhook: failed, HTTP 401")
+
+
+def test_a_webhook_that_did_not_take_the_decision_gets_it_again_at_the_next_ticks_until_it_does(receiver, settings):
+    decision = scale_up_now(settings)
+    receiver.outages = [503, 502]
+    sent = [scaling.scale_deliver(now=at(11 + minutes)) for minutes in (0, 0.5, 1, 2.5, 3)]
+    scaling.scale_deliver(now=at(30))
+
+    assert [bool(attempt) for attempt in sent] == [True, False, True, False, True]  # after 1, then 2 minutes
+    assert len(receiver.deliveries) == 1 and receiver.deliveries[0]["id"] == decision.pk
+    decision.refresh_from_db()
+    assert decision.delivered and decision.attempts == 3 and decision.retry_at is None
+    assert decision.outcome.splitlines() == [
+        "webhook: failed, HTTP 503; trying again at " + f"{timezone.localtime(at(12)):%H:%M}",
+        "attempt 2: webhook: failed, HTTP 502; trying again at " + f"{timezone.localtime(at(14)):%H:%M}",
+        "attempt 3: webhook: HTTP 204",
+    ]
+
+
+def test_an_unreachable_webhook_is_tried_five_times_then_left(receiver, settings):
+    decision = scale_up_now(settings)
+    settings.HERA_SCALE_WEBHOOK_URL = f"http://127.0.0.1:{free_port()}/hooks/scale"  # nobody listens
+    for minute in range(11, 60):
+        scaling.scale_deliver(now=at(minute))
+    decision.refresh_from_db()
+    assert decision.attempts == scaling.MAX_ATTEMPTS == 5
+    assert not decision.delivered and decision.retry_at is None
+    assert all("ConnectionRefusedError" in line or "Connection refused" in line
+               for line in decision.outcome.splitlines())
+
+
+def test_a_decision_overtaken_while_waiting_to_be_tried_again_is_left(receiver, settings):
+    settings.HERA_SCALE_UP_QUEUE, settings.HERA_SCALE_UP_MINUTES, settings.HERA_SCALE_DOWN_MINUTES = 5, 10, 60
+    run([(0, 6), (10, 6)])
+    receiver.outages = [503]
+    scaling.scale_deliver(now=at(10))
+    run([(20, 0), (80, 0)])  # the queue emptied: down
+    scaling.scale_deliver(now=at(80))
+    scaling.scale_deliver(now=at(90))
+
+    assert [delivery["direction"] for delivery in receiver.deliveries] == ["down"]
+    up = ScaleDecision.objects.get(direction="up")
+    assert up.attempts == 1 and up.retry_at is None and not up.delivered
 
 
 def test_a_decision_overtaken_before_it_was_sent_is_not_sent(receiver, settings):
@@ -282,6 +330,19 @@ def test_a_key_render_refuses_is_recorded(render, settings):
     assert not decision.delivered
     assert decision.outcome.startswith("render: failed, HTTP 401")
     assert render.plan == "starter"
+
+
+def test_when_render_is_busy_only_render_is_asked_again(render, receiver, settings):
+    decision = scale_up_now(settings)
+    render.outages = [429]
+    scaling.scale_deliver(now=at(10))
+    scaling.scale_deliver(now=at(11))
+
+    assert len(receiver.deliveries) == 1 and render.plan == "standard"
+    assert [request.status for request in render.requests] == [429, 200]
+    decision.refresh_from_db()
+    assert decision.delivered and decision.delivered_to == "render,webhook"
+    assert decision.outcome.splitlines()[1] == "attempt 2: render: HTTP 200, plan standard"
 
 
 def test_the_webhook_and_render_are_both_acted_on_when_both_are_configured(render, receiver, settings):
