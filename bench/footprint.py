@@ -1,7 +1,7 @@
 """Memory of the whole single-instance layout, process by process, while N orders paid at once are generated.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hera .venv/bin/python bench/footprint.py \
-        [--orders 2] [--pages 24] [--latency 1.0] [--concurrent 1] [--runs 1]
+        [--orders 2] [--pages 24] [--latency 1.0] [--concurrent 1] [--runs 1] [--storage disk|bucket]
 
 What a host runs: `manage.py serve` with DJANGO_DEBUG off and the production variables (gunicorn, WEB_CONCURRENCY=1
 as render.yaml sets, the django-q2 worker), on a PostgreSQL database of its own (`<database>_bench_footprint`,
@@ -10,6 +10,10 @@ PNG after `--latency` seconds. Once the tree is idle, N orders of P pages are pa
 real webhook (signed `checkout.session.completed` events posted in parallel). The PSS (shared pages split fairly)
 of every process of the tree, the supervisor included, is sampled until every book is done; the bench prints the
 idle and peak PSS per process and in total, then stops the tree with SIGTERM as a platform does.
+
+With `--storage bucket`, the free-tier layout of render.yaml: pages and books go to an S3 bucket (moto's server with
+S3's signature checks, in a process of its own outside the tree), and once the books are done each is downloaded as
+a parent would, through Hera's link (302 to a signed URL), still sampling: the web process then has its S3 client.
 """
 
 import argparse
@@ -36,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import bench_database, setup_django  # noqa: E402
+from bench.memory import start_bucket  # noqa: E402
 
 MB = 1024 * 1024
 SAMPLE_SECONDS = 0.1
@@ -183,10 +188,11 @@ def genai_api_key() -> str:
     return API_KEY
 
 
-def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str, side: int) -> dict[str, str]:
+def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str, side: int,
+             bucket: dict[str, str]) -> dict[str, str]:
     """Return a production host's environment: debug off, every variable it then requires, the local fakes."""
     env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "WEB_CONCURRENCY"))}
+           if not name.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "WEB_CONCURRENCY", "AWS_"))}
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hera")
     env.update(
         DJANGO_DEBUG="off",
@@ -208,6 +214,7 @@ def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent
     )
     if concurrent:
         env["HERA_CONCURRENT_GENERATIONS"] = concurrent
+    env.update(bucket)
     return env
 
 
@@ -271,13 +278,33 @@ def books_state(orders: list) -> tuple[int, list[str]]:
     return sum(status == "done" for status in statuses.values()), list(failed)
 
 
-def measure(args, database: str, workdir: Path, genai_url: str) -> dict:
+def download_books(orders: list, base: str) -> None:
+    """Open each book as a parent would: Hera's link answers 302 to a signed URL, which must give the PDF."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    for order in orders:
+        try:
+            opener.open(f"{base}/orders/{order.token}/book.pdf", timeout=30)
+            sys.exit("the book link did not redirect to the bucket")
+        except urllib.error.HTTPError as answer:
+            if answer.code != 302:
+                sys.exit(f"the book link answered {answer.code}")
+            with urllib.request.urlopen(answer.headers["Location"], timeout=30) as signed:
+                if signed.read(5) != b"%PDF-":
+                    sys.exit("the signed link did not give a PDF")
+
+
+def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str, str]) -> dict:
     """Run one single-instance tree through idle, N payments and their books; return its figures."""
     from tests.test_make_run import get  # after django.setup(): the tests' helpers import the models
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = host_env(database, port, workdir, genai_url, args.concurrent, args.picture_px)
+    env = host_env(database, port, workdir, genai_url, args.concurrent, args.picture_px, bucket)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     log_path = workdir / "serve.log"
     with open(log_path, "wb") as log:
@@ -321,6 +348,15 @@ def measure(args, database: str, workdir: Path, genai_url: str) -> dict:
                 sys.exit(f"the books were not done in {args.timeout} s; see {log_path}")
             time.sleep(SAMPLE_SECONDS)
         seconds = time.monotonic() - started
+        if bucket:
+            downloads = threading.Thread(target=download_books, args=(orders, base))
+            downloads.start()
+            while downloads.is_alive() or time.monotonic() - started < seconds + 2:
+                sample = tree.sample()
+                peak_total = max(peak_total, sum(pss for _, pss in sample.values()))
+                for role, pss in by_role(sample).items():
+                    peak_roles[role] = max(peak_roles[role], pss)
+                time.sleep(SAMPLE_SECONDS)
         stop_started = time.monotonic()
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
@@ -361,7 +397,7 @@ def report(args, result: dict) -> None:
     roles = sorted(set(result["idle_roles"]) | set(result["peak_roles"]),
                    key=lambda role: -result["peak_roles"].get(role, 0))
     print(f"{args.orders} orders of {args.pages} pages paid at once, "
-          f"HERA_CONCURRENT_GENERATIONS={args.concurrent or 'default'}: done in {result['seconds']:.1f} s, "
+          f"HERA_CONCURRENT_GENERATIONS={args.concurrent or 'default'}, storage {args.storage}: done in {result['seconds']:.1f} s, "
           f"{result['processes']} processes idle; SIGTERM stopped the tree in {result['stopped_in']:.1f} s "
           f"(exit code {result['exit_code']})")
     print(f"{'process':24}{'idle PSS MB':>14}{'peak PSS MB':>14}")
@@ -384,9 +420,11 @@ def main() -> None:
     parser.add_argument("--concurrent", default="", help="HERA_CONCURRENT_GENERATIONS (a number or auto)")
     parser.add_argument("--runs", type=int, default=1, help="runs; the one with the median peak is printed")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--storage", choices=["disk", "bucket"], default="disk", help="where pages and books go")
     args = parser.parse_args()
     setup_django()
     fake = start_fake_gemini(args.latency, args.picture_px)
+    s3, bucket = start_bucket() if args.storage == "bucket" else (None, {})
     results = []
     try:
         with bench_database("footprint") as database, tempfile.TemporaryDirectory(prefix="hera-footprint-") as tmp:
@@ -397,10 +435,13 @@ def main() -> None:
                     Order.objects.all().delete()
                 workdir = Path(tmp) / f"run-{run}"
                 workdir.mkdir()
-                results.append(measure(args, database, workdir, fake.base_url))
+                results.append(measure(args, database, workdir, fake.base_url, bucket))
                 print(f"run {run + 1}: idle {results[-1]['idle'] / MB:.1f} MB, peak {results[-1]['peak'] / MB:.1f} MB")
     finally:
         fake.stop()
+        if s3:
+            s3.stdin.close()
+            s3.wait(timeout=10)
     report(args, sorted(results, key=lambda result: result["peak"])[(len(results) - 1) // 2])
 
 
