@@ -80,6 +80,7 @@ class JpegReadAtSave(pdfdoc.PDFImageXObject):
 
     def __init__(self, name, source=None, mask=None):
         super().__init__(name, source, mask)
+        # Only a JPEG file embedded byte for byte (DCTDecode alone, no ASCII85) can be read again when written.
         self.path = source if isinstance(source, str) and self._filters == ("DCTDecode",) else None
         if self.path:
             self.streamContent = None

@@ -4,8 +4,8 @@
 when it is empty, whether we scaled up), so the rule holds across restarts and between two workers' ticks (the row
 is locked). A decision is a ScaleDecision row, logged once; `scale_deliver` then acts on the newest one at most once:
 a signed JSON POST to HERA_SCALE_WEBHOOK_URL and/or a plan change through Render's API. A channel that did not
-answer, or answered 5xx, 408 or 429, is tried again at the next ticks (after 1, 2, 5 and 15 minutes, five attempts
-in all) unless a newer decision overtakes it; a refusal (another 4xx) is recorded and not sent again. A plan change restarts the
+answer, or answered 5xx, 408 or 429, is asked again at later ticks (after 1, 2, 5 and 15 minutes, five attempts in
+all) unless a newer decision overtakes it; a refusal (another 4xx) is recorded and left. A plan change restarts the
 instance; the durable queue, the leases and the page checkpoints make that harmless.
 
 Webhook: `POST HERA_SCALE_WEBHOOK_URL` with a JSON body
@@ -96,11 +96,11 @@ def scale_deliver(now=None) -> ScaleDecision | None:
         decision.save(update_fields=["sent_at", "attempts", "retry_at"])
     outcomes, passing_failure = [], False
     delivered_to = set(filter(None, decision.delivered_to.split(",")))
-    for channel in CHANNELS:
+    for channel, send in (("webhook", send_webhook), ("render", send_render_plan)):
         if not channel_configured(channel) or channel in delivered_to:
             continue
         try:
-            outcomes.append(f"{channel}: {SENDERS[channel](decision)}")
+            outcomes.append(f"{channel}: {send(decision)}")
             delivered_to.add(channel)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             passing_failure = passing_failure or passing(exc)
@@ -183,9 +183,6 @@ def send_render_plan(decision: ScaleDecision) -> str:
     )
     with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         return f"HTTP {response.status}, plan {decision.plan}"
-
-
-SENDERS = {"webhook": send_webhook, "render": send_render_plan}
 
 
 def admin_context(limit: int = 5) -> dict:
