@@ -206,6 +206,10 @@ AWS_LIKE = [
 ]
 
 
+R2_OPTIONS = {"bucket_name": "hera-books", "endpoint_url": "https://example.r2.cloudflarestorage.com",
+              "region_name": "auto", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}
+
+
 @pytest.mark.parametrize(("endpoint", "region"), AWS_LIKE)
 def test_the_compact_botocore_data_resolves_and_signs_as_botocore_s_own(endpoint, region):
     options = {"bucket_name": "hera-books", "endpoint_url": endpoint, "region_name": region,
@@ -225,12 +229,10 @@ def test_the_compact_botocore_data_resolves_and_signs_as_botocore_s_own(endpoint
 
 
 def test_a_bucket_client_holds_a_third_of_what_botocore_s_own_data_files_take(monkeypatch):
-    options = {"bucket_name": "hera-books", "endpoint_url": "https://example.r2.cloudflarestorage.com",
-               "region_name": "auto", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}
     monkeypatch.setattr(storage_module, "_loader", None)  # read the data files again, as a new process would
     tracemalloc.start()
     try:
-        client = BucketStorage(**options).connection.meta.client
+        client = BucketStorage(**R2_OPTIONS).connection.meta.client
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -244,14 +246,12 @@ def test_a_bucket_client_holds_a_third_of_what_botocore_s_own_data_files_take(mo
 
 
 def test_every_thread_s_bucket_session_shares_the_data_files_read_once(monkeypatch):
-    options = {"bucket_name": "hera-books", "endpoint_url": "https://example.r2.cloudflarestorage.com",
-               "region_name": "auto", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}
     monkeypatch.setattr(storage_module, "_loader", None)
     reads = []
     load_file = storage_module.CompactJSONFileLoader.load_file
     monkeypatch.setattr(storage_module.CompactJSONFileLoader, "load_file",
                         lambda self, path: reads.append(path) or load_file(self, path))
-    storage = BucketStorage(**options)
+    storage = BucketStorage(**R2_OPTIONS)
     connections = []
     threads = [threading.Thread(target=lambda: connections.append(storage.connection)) for _ in range(3)]
     for thread in threads:
