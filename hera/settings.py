@@ -339,7 +339,10 @@ CACHES = {
         "BACKEND": "hera.cache.AtomicDatabaseCache",
         "LOCATION": "hera_cache",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
-    }
+    },
+    # django-q2 writes its cluster statistics to a cache from the sentinel's guard loop, twice a second: not into the
+    # database (Hera's health is its own heartbeat rows, orders.models.WorkerHeartbeat), so nowhere.
+    "cluster_stats": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
 HERA_ORDER_RATE = env_str("HERA_ORDER_RATE", "10/m")
 if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", HERA_ORDER_RATE):
@@ -440,6 +443,7 @@ Q_CLUSTER = {
     "poll": 0.5,
     "catch_up": False,
     "label": "Worker tasks",
+    "cache": "cluster_stats",
 }
 
 LOGGING = {

@@ -53,3 +53,15 @@ def test_concurrent_increments_from_many_connections_are_all_counted():
     for thread in threads:
         thread.join(timeout=30)
     assert cache.get("hera-burst") == threads_count * each
+
+
+@pytest.mark.django_db
+def test_django_q2_cluster_statistics_are_not_written_to_the_database():
+    # The sentinel saves its Stat twice a second through the broker; into this cache it was three queries each time.
+    from django_q.brokers import get_broker
+    from django_q.status import Stat
+
+    get_broker().set_stat(Stat.get_key("hera-test-cluster"), "statistics", 3)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM hera_cache")
+        assert cursor.fetchone() == (0,)
