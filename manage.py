@@ -2,9 +2,15 @@
 import os
 import sys
 
+# Commands that only write the project's own files and never serve or touch a database: they run in a bare shell
+# (no production variables), in development mode.
+DEVELOPER_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
+
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hera.settings")
+    if sys.argv[1:2] and sys.argv[1] in DEVELOPER_COMMANDS:
+        os.environ.setdefault("DJANGO_DEBUG", "on")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
