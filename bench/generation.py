@@ -31,6 +31,7 @@ def measure(concurrency: int, pages: int, run_dir: Path, base_url: str) -> dict:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("HERA_", "GOOGLE_", "DATABASE_URL"))},
         "DJANGO_SETTINGS_MODULE": "hera.settings",
+        "DJANGO_DEBUG": "on",
         "DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite3'}",
         "HERA_MEDIA_ROOT": str(run_dir / "media"),
         "GOOGLE_API_KEY": API_KEY,

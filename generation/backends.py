@@ -34,10 +34,9 @@ def configuration_fingerprint() -> str:
     return hashlib.sha256(values.encode()).hexdigest()[:32]
 
 
-def check_configuration(generator: Generator | None = None) -> list[tuple[bool, str]]:
+def check_configuration() -> list[tuple[bool, str]]:
     """Return (ok, plain sentence) findings about the generator's setup, generating nothing."""
-    generator = generator or get_generator()
-    check = getattr(generator, "check_configuration", None)
+    check = getattr(get_generator(), "check_configuration", None)
     if check is None:
         return [(True, f"The {settings.HERA_GENERATOR} generator needs no outside service: nothing to check.")]
     return check()

@@ -90,6 +90,7 @@ class UsageMeter:
     def take(self) -> dict[str, dict[str, int]]:
         """Return what was recorded since the last take (only roles with something), and start again from zero."""
         with self._lock:
-            taken = {role: asdict(usage) for role, usage in self._pending.items() if any(asdict(usage).values())}
+            counts = {role: asdict(usage) for role, usage in self._pending.items()}
+            taken = {role: values for role, values in counts.items() if any(values.values())}
             self._pending = {role: ModelUsage() for role in self.ROLES}
         return taken

@@ -158,10 +158,9 @@ class BookBuild:
     def draw(self, index: int) -> float:
         """Illustrate one page into the work folder (runs in a pool thread); return the seconds it took."""
         started = time.monotonic()
-        if self.reference is not None and index > 0:
-            self.generator.illustrate_page(self.request, self.story, index, self.pictures[index], reference=self.reference)
-        else:
-            self.generator.illustrate_page(self.request, self.story, index, self.pictures[index])
+        # Page 1 is always drawn before the reference exists: only pages 2..n carry it.
+        extra = {"reference": self.reference} if self.reference is not None else {}
+        self.generator.illustrate_page(self.request, self.story, index, self.pictures[index], **extra)
         if not is_complete_jpeg(self.pictures[index]):
             raise GenerationError(f"Page {index + 1} was not written as a JPEG.")
         return time.monotonic() - started

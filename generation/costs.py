@@ -6,6 +6,8 @@ billed as output: at the text output price for the story model, at the image mod
 
 from django.conf import settings
 
+from .base import UsageMeter
+
 PER_MILLION = 1_000_000
 
 
@@ -26,7 +28,7 @@ def estimated_cost_usd(usage: dict) -> float:
 def usage_summary(usage: dict) -> list[str]:
     """Return one plain line per kind of call: calls, retries and tokens."""
     lines = []
-    for role in ("story", "pictures"):
+    for role in UsageMeter.ROLES:
         counts = usage.get(role)
         if not counts:
             continue

@@ -195,9 +195,9 @@ def enum_name(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
-def save_picture(data: bytes, out_path: Path, max_side: int | None = None) -> tuple[int, int]:
+def save_picture(data: bytes, out_path: Path) -> tuple[int, int]:
     """Write image bytes as an RGB JPEG no larger than the HERA_IMAGE_SIZE side, atomically; return its size."""
-    return save_answer_as_jpeg(data, out_path, max_side=max_side or picture_side())
+    return save_answer_as_jpeg(data, out_path, max_side=picture_side())
 
 
 class GoogleGenerator:

@@ -47,7 +47,7 @@ def save_jpeg(image: Image.Image, out_path: Path, quality: int = JPEG_QUALITY) -
 
 def printable_jpeg_size(data: bytes, max_side: int) -> tuple[int, int] | None:
     """Return the size of a whole RGB or grey JPEG no larger than `max_side`, reading only its header; else None."""
-    if not (data.startswith(JPEG_START) and data.rstrip(b"\0").endswith(JPEG_END)):
+    if not (data.startswith(JPEG_START) and data.endswith(JPEG_END)):
         return None
     try:
         with Image.open(BytesIO(data)) as image:  # lazy: the header only, nothing decoded

@@ -36,7 +36,6 @@ from .models import Order, ScaleDecision, ScaleDirection, ScalingState
 log = logging.getLogger("hera.queue")
 
 HTTP_TIMEOUT = 10
-CHANNELS = ("webhook", "render")
 MAX_ATTEMPTS = 5
 RETRY_MINUTES = (1, 2, 5, 15)  # after attempts 1..4: the last one about 23 minutes after the first
 
@@ -78,7 +77,7 @@ def decide(direction: str, waiting: int, reason: str, plan: str, now) -> ScaleDe
 def scale_deliver(now=None) -> ScaleDecision | None:
     """Act on the newest decision if it is due (see ScaleDecision.due); return it, or None when nothing was sent."""
     now = now or timezone.now()
-    if not (settings.HERA_SCALE_WEBHOOK_URL or settings.RENDER_API_KEY):
+    if not any(channel_configured(channel) for channel in SENDERS):
         return None
     with transaction.atomic():
         newest = ScaleDecision.objects.values_list("pk", flat=True).first()
@@ -96,7 +95,7 @@ def scale_deliver(now=None) -> ScaleDecision | None:
         decision.save(update_fields=["sent_at", "attempts", "retry_at"])
     outcomes, passing_failure = [], False
     delivered_to = set(filter(None, decision.delivered_to.split(",")))
-    for channel, send in (("webhook", send_webhook), ("render", send_render_plan)):
+    for channel, send in SENDERS.items():
         if not channel_configured(channel) or channel in delivered_to:
             continue
         try:
@@ -105,7 +104,7 @@ def scale_deliver(now=None) -> ScaleDecision | None:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             passing_failure = passing_failure or passing(exc)
             outcomes.append(f"{channel}: failed, {describe(exc)}")
-    decision.delivered = all(channel in delivered_to for channel in CHANNELS if channel_configured(channel))
+    decision.delivered = all(channel in delivered_to for channel in SENDERS if channel_configured(channel))
     if not decision.delivered and passing_failure and decision.attempts < MAX_ATTEMPTS:
         decision.retry_at = now + timedelta(minutes=RETRY_MINUTES[decision.attempts - 1])
         outcomes.append(f"trying again at {timezone.localtime(decision.retry_at):%H:%M}")
@@ -183,6 +182,9 @@ def send_render_plan(decision: ScaleDecision) -> str:
     )
     with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         return f"HTTP {response.status}, plan {decision.plan}"
+
+
+SENDERS = {"webhook": send_webhook, "render": send_render_plan}  # in the order they are acted on
 
 
 def admin_context(limit: int = 5) -> dict:

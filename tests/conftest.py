@@ -11,7 +11,6 @@ from django.db import connection
 from hera.settings import bucket_storage
 from orders import queue
 from orders.models import Kind, Order, Priority, Status
-from tests.fakes.s3_server import S3Server
 
 
 def pytest_sessionstart(session):
@@ -109,7 +108,8 @@ def free_port() -> int:
 def embedded_env(tmp_path, **extra: str) -> dict:
     """A developer's shell for a subprocess: none of Hera's variables, a SQLite file and media under tmp_path."""
     # MAKEFLAGS too: under `make test DATABASE_URL=…` it would hand that URL to a nested `make run`.
-    prefixes = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "MAKE", "MFLAGS")
+    # AWS_ and RENDER_ too: a bucket or a Render key in the developer's shell must not be used by a test.
+    prefixes = ("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "AWS_", "RENDER_", "MAKE", "MFLAGS")
     env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'hera.sqlite3'}", HERA_MEDIA_ROOT=str(tmp_path / "media"), **extra)
     return env
@@ -182,6 +182,8 @@ def gemini(settings):
 @pytest.fixture(scope="session")
 def s3_server():
     """moto's S3 server (with S3's signature checks) on a free port of 127.0.0.1, for the whole session."""
+    from tests.fakes.s3_server import S3Server  # moto, boto3 and werkzeug: loaded by the processes that use them
+
     server = S3Server()
     server.start()
     yield server

@@ -15,6 +15,7 @@ from generation.base import BookRequest, GenerationConfigError, GenerationError,
 from generation.book import build_book
 from generation.google import PICTURE_SIDES, GoogleGenerator
 from tests.fakes.genai_server import (
+    API_KEY,
     BLOCKED_KEY,
     MODELS,
     FakeGenAIServer,
@@ -25,14 +26,12 @@ from tests.fakes.genai_server import (
     jpeg_bytes,
     png_bytes,
     prompt_blocked_body,
-    serve,
     story_body,
     text_body,
 )
 
 TEXT_MODEL = "gemini-test-text"
 IMAGE_MODEL = "gemini-test-image"
-API_KEY = "test-google-key"
 FAST_RETRIES = types.HttpRetryOptions(attempts=3, initial_delay=0.01, max_delay=0.05, jitter=0.01)
 
 
@@ -368,22 +367,16 @@ def test_default_models_exist_on_the_strict_fake_and_are_not_shut_down():
     assert settings.HERA_IMAGE_SIZE == "2K"
 
 
-def test_a_book_with_the_default_settings_is_made_against_the_strict_fake(settings, tmp_path):
-    server = serve(picture_seconds=0)
-    try:
-        settings.GOOGLE_API_KEY = API_KEY
-        settings.HERA_GENAI_BASE_URL = server.base_url
-        storage = FileSystemStorage(location=tmp_path)
+def test_a_book_with_the_default_settings_is_made_against_the_strict_fake(gemini, tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
 
-        result = build_book(
-            book_request(page_count=3), GoogleGenerator(retry_options=FAST_RETRIES), work_prefix="work/d",
-            book_name="books/d.pdf", storage=storage,
-        )
-    finally:
-        server.stop()
+    result = build_book(
+        book_request(page_count=3), GoogleGenerator(retry_options=FAST_RETRIES), work_prefix="work/d",
+        book_name="books/d.pdf", storage=storage,
+    )
 
     assert len(PdfReader(storage.path(result.pdf_name)).pages) >= 3
-    paths = {sent.path for sent in server.generate_requests()}
+    paths = {sent.path for sent in gemini.generate_requests()}
     assert paths == {
         "/v1beta/models/gemini-3.5-flash-lite:generateContent", "/v1beta/models/gemini-3.1-flash-image:generateContent"
     }

@@ -10,16 +10,9 @@ from orders import queue
 from orders.blips import DatabaseUnreachable, ride_out_blips
 from orders.models import EmailKind, LeaseLost, Order, OutboundEmail, Status
 from tests.conftest import backend_pid, drop_own_connection, make_order, order_in
-from tests.orders.test_emails import join_email_threads
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def email_threads_finish():
-    """Let the outbox's delivery threads (started when a book is done or failed) end before the tables are flushed."""
-    yield
-    join_email_threads(timeout=15)
+# The outbox's delivery threads (started when a book is done or failed) end before the tables are flushed.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("email_threads_finish")]
 
 
 def cut_off_after(write):
