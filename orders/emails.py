@@ -6,7 +6,6 @@ failed after SMTP accepted the message, the retry carries the same Message-ID, w
 """
 
 import logging
-import re
 import threading
 import uuid
 from datetime import timedelta
@@ -113,11 +112,10 @@ def email_record_failure(email: OutboundEmail, exc: Exception) -> None:
     email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     email.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
     email.save(update_fields=["attempts", "next_attempt_at", "last_error"])
-    # An SMTP refusal quotes the recipient: staff see it on the order, the log gets the order's reference only.
-    reason = re.sub(re.escape(email.to), "<customer address>", email.last_error, flags=re.IGNORECASE)
+    # An SMTP refusal quotes the recipient: staff see it on the order; the log's filter (hera.log_filters) hides it.
     log.warning(
         "email failed %s to order %s attempt %d, retry in %ds: %s",
-        email.kind, email.order.reference, email.attempts, delay, reason,
+        email.kind, email.order.reference, email.attempts, delay, email.last_error,
     )
 
 
