@@ -40,6 +40,11 @@ def generation_resume(source: str) -> bool:
     return bool(deleted)
 
 
+def generation_paused() -> bool:
+    """Tell whether any pause is recorded (asked before every claim)."""
+    return GenerationPause.objects.exists()
+
+
 def paused_reason() -> str | None:
     """Return why generation is paused (every source's reason), or None when it runs."""
     reasons = list(GenerationPause.objects.values_list("reason", flat=True))

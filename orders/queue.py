@@ -18,7 +18,7 @@ from django.utils import timezone
 from . import selectors
 from .emails import outbox_add
 from .models import EmailKind, LeaseLost, Order, OrderEvent, Priority, Status, WorkerHeartbeat
-from .pause import paused_reason
+from .pause import generation_paused
 
 log = logging.getLogger("hera.queue")
 
@@ -67,7 +67,7 @@ def order_claim_next(claimer: str | None = None) -> Order | None:
     """Claim the next ready order under a fresh lease, unless generation is paused or every slot is taken."""
     claimer = claimer or worker_id()
     leases_recover_expired()
-    if paused_reason():
+    if generation_paused():
         return None
     with transaction.atomic():
         if connection.vendor == "postgresql":
