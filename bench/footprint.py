@@ -40,9 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import bench_database, setup_django  # noqa: E402
-from bench.memory import start_bucket  # noqa: E402
+from bench.memory import MB, median_run, start_bucket  # noqa: E402
 
-MB = 1024 * 1024
 SAMPLE_SECONDS = 0.1
 IDLE_SETTLE_SECONDS = 8  # after /healthz answers: the worker's first poll, the scheduler's first tick, the pusher
 IDLE_SAMPLES = 20
@@ -278,8 +277,9 @@ def books_state(orders: list) -> tuple[int, list[str]]:
     return sum(status == "done" for status in statuses.values()), list(failed)
 
 
-def download_books(orders: list, base: str) -> None:
-    """Open each book as a parent would: Hera's link answers 302 to a signed URL, which must give the PDF."""
+def download_problems(orders: list, base: str) -> list[str]:
+    """Open each book as a parent would (Hera's link answers 302 to a signed URL, which must give the PDF); return
+    what went wrong, if anything (this runs in a thread, where sys.exit would end only the thread)."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -289,13 +289,27 @@ def download_books(orders: list, base: str) -> None:
     for order in orders:
         try:
             opener.open(f"{base}/orders/{order.token}/book.pdf", timeout=30)
-            sys.exit("the book link did not redirect to the bucket")
+            return ["the book link did not redirect to the bucket"]
         except urllib.error.HTTPError as answer:
             if answer.code != 302:
-                sys.exit(f"the book link answered {answer.code}")
+                return [f"the book link answered {answer.code}"]
             with urllib.request.urlopen(answer.headers["Location"], timeout=30) as signed:
                 if signed.read(5) != b"%PDF-":
-                    sys.exit("the signed link did not give a PDF")
+                    return ["the signed link did not give a PDF"]
+    return []
+
+
+@dataclass
+class Peak:
+    """The tree's highest total PSS, and each role's own highest, over the samples added."""
+
+    total: int = 0
+    roles: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, sample: dict[int, tuple[str, int]]) -> None:
+        self.total = max(self.total, sum(pss for _, pss in sample.values()))
+        for role, pss in by_role(sample).items():
+            self.roles[role] = max(self.roles[role], pss)
 
 
 def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str, str]) -> dict:
@@ -330,15 +344,11 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
             time.sleep(SAMPLE_SECONDS)
         idle = min(idle_samples, key=lambda sample: sum(pss for _, pss in sample.values()))
         orders = create_orders(args.orders, args.pages)
-        peak_total, peak_roles = 0, defaultdict(int)
+        peak = Peak()
         started = time.monotonic()
         pay_at_once(orders, base)
         while True:
-            sample = tree.sample()
-            total = sum(pss for _, pss in sample.values())
-            peak_total = max(peak_total, total)
-            for role, pss in by_role(sample).items():
-                peak_roles[role] = max(peak_roles[role], pss)
+            peak.add(tree.sample())
             done, failed = books_state(orders)
             if failed:
                 sys.exit(f"a book failed: {failed}; see {log_path}")
@@ -349,14 +359,14 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
             time.sleep(SAMPLE_SECONDS)
         seconds = time.monotonic() - started
         if bucket:
-            downloads = threading.Thread(target=download_books, args=(orders, base))
+            problems: list[str] = []
+            downloads = threading.Thread(target=lambda: problems.extend(download_problems(orders, base)))
             downloads.start()
             while downloads.is_alive() or time.monotonic() - started < seconds + 2:
-                sample = tree.sample()
-                peak_total = max(peak_total, sum(pss for _, pss in sample.values()))
-                for role, pss in by_role(sample).items():
-                    peak_roles[role] = max(peak_roles[role], pss)
+                peak.add(tree.sample())
                 time.sleep(SAMPLE_SECONDS)
+            if problems:
+                sys.exit(problems[0])
         stop_started = time.monotonic()
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
@@ -378,7 +388,7 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
         counts[role] += 1
     return {
         "idle": sum(pss for _, pss in idle.values()), "idle_roles": by_role(idle), "idle_counts": dict(counts),
-        "peak": peak_total, "peak_roles": dict(peak_roles), "seconds": seconds, "stopped_in": stopped_in,
+        "peak": peak.total, "peak_roles": dict(peak.roles), "seconds": seconds, "stopped_in": stopped_in,
         "exit_code": serve.returncode, "processes": len(idle),
     }
 
@@ -442,7 +452,7 @@ def main() -> None:
         if s3:
             s3.stdin.close()
             s3.wait(timeout=10)
-    report(args, sorted(results, key=lambda result: result["peak"])[(len(results) - 1) // 2])
+    report(args, median_run(results))
 
 
 if __name__ == "__main__":
