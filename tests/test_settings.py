@@ -209,6 +209,14 @@ def test_an_https_base_url_brings_secure_cookies_hsts_redirect_and_the_proxy_hea
     assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
 
 
+@pytest.mark.django_db
+def test_the_platforms_plain_http_health_probe_is_answered_not_redirected(load_settings, settings, client):
+    s = load_settings(**production())
+    settings.SECURE_SSL_REDIRECT, settings.SECURE_REDIRECT_EXEMPT = s["SECURE_SSL_REDIRECT"], s["SECURE_REDIRECT_EXEMPT"]
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz").status_code in (200, 503)
+
+
 def test_production_without_the_stripe_keys_is_a_startup_error(load_settings):
     with pytest.raises(ImproperlyConfigured, match="STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set"):
         load_settings(**production(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET=""))
