@@ -98,3 +98,14 @@ def test_purge_on_the_local_disk_deletes_settled_pages(settings, tmp_path):
     assert not (tmp_path / "media" / "work" / str(cancelled.pk)).exists()
     assert len(list((tmp_path / "media" / "work" / str(queued.pk)).iterdir())) == 3
 
+
+
+def test_a_failing_scaling_step_does_not_stop_the_purge(bucket, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OSError("the scaling state could not be read")
+
+    monkeypatch.setattr(tasks.scaling, "scale_evaluate", unreachable)
+    order = with_pages(order_in(Status.GENERATING, pages_done=3))
+    order.cancel(actor="staff")
+    tasks.queue_tick()
+    assert pages_of(bucket, order) == []
