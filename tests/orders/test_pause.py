@@ -27,6 +27,7 @@ BROKEN_SETUPS = {
     "a shut-down model": ("HERA_TEXT_MODEL", "gemini-2.5-flash", "gemini-3.5-flash-lite", "404 NOT_FOUND"),
     "a wrong key": ("GOOGLE_API_KEY", "not-the-key", API_KEY, "API key not valid"),
     "a blocked key": ("GOOGLE_API_KEY", BLOCKED_KEY, API_KEY, "403 PERMISSION_DENIED"),
+    "no key": ("GOOGLE_API_KEY", "", API_KEY, "needs GOOGLE_API_KEY"),
 }
 
 
