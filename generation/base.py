@@ -29,6 +29,11 @@ class BookRequest:
     page_count: int
     dedication: str = ""
     seed: int = 0  # makes the offline generator deterministic for a given order
+    # How the parent described the hero: values of generation.appearance's closed lists, "" for "surprise me".
+    skin_tone: str = ""
+    hair_color: str = ""
+    hair_style: str = ""
+    glasses: str = ""
 
 
 @dataclass
