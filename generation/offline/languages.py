@@ -20,7 +20,10 @@ class StoryLanguage:
 
     code: str
     opening: dict[str, str]
-    middle: dict[str, list[str]]
+    introduce: str  # the companion's first appearance, on the first page after an opening that does not name it
+    leads: dict[str, list[str]]  # a middle page's first sentence, naming the thing it shows
+    tails: dict[str, list[str]]  # sentences that may follow a lead, each used at most once in a book
+    tails_per_page: dict[str, int]  # how many tails follow a lead, while some are left
     ending: dict[str, str]
     one_year: str  # "{age} an", completing « Voici Léa, 1 an »
     years: str
@@ -62,6 +65,14 @@ def french_definite(thing: str) -> str:
     return thing
 
 
+def english_definite(thing: str) -> str:
+    """Turn "an owl" into "the owl" for sentences that greet what was already seen."""
+    for article in ("a ", "an "):
+        if thing.startswith(article):
+            return "the " + thing[len(article):]
+    return thing
+
+
 def french_typography(text: str) -> str:
     """Apply elision, contractions and narrow non-breaking spaces before « ! ? : ; »."""
     text = contract_a(elide(text))
@@ -78,7 +89,8 @@ FRENCH = StoryLanguage(
         "older": "Voici {name}, {age_phrase}, qui rêve d’aventures. Un beau matin, {start}, "
         "et {friend}, en sort pour demander de l’aide.",
     },
-    middle={
+    introduce="Au bout du chemin, {name} rencontre {friend}.",
+    leads={
         "young": [
             "{name} voit {thing}.",
             "Oh ! Voici {thing}.",
@@ -87,25 +99,38 @@ FRENCH = StoryLanguage(
             "Regarde, {name} : {thing} !",
         ],
         "middle": [
-            "{name} découvre {thing}. Quelle surprise !",
-            "Sur le chemin, {friend_short} montre {thing} à {name}. Tout le monde rit.",
-            "Soudain, {name} aperçoit {thing}. {name} fait un grand sourire.",
-            "Avec {friend_short}, {name} rencontre {thing}. C’est le début d’une amitié.",
-            "Plus loin, {name} trouve {thing}. {friend_short} applaudit.",
+            "{name} découvre {thing}.",
+            "Sur le chemin, {friend_short} montre {thing} à {name}.",
+            "Soudain, {name} aperçoit {thing}.",
+            "Avec {friend_short}, {name} rencontre {thing}.",
+            "Plus loin, {name} trouve {thing}.",
         ],
         "older": [
-            "Au cœur de {place}, {name} découvre {thing}. {friend_short} chuchote que c’est un indice "
-            "pour trouver {quest}. Le courage de {name} grandit à chaque pas.",
-            "Le chemin monte et descend, puis {name} aperçoit {thing}. Il faut réfléchir vite : "
-            "{name} a une idée brillante. {friend_short} n’en revient pas.",
-            "Plus loin, {friend_short} montre {thing} à {name}. Ensemble, ils observent, écoutent et "
-            "comprennent un nouveau secret de {place}.",
-            "Personne n’avait encore vu {thing}. {name} prend le temps de regarder chaque détail, "
-            "car les vrais explorateurs sont patients.",
-            "Grâce à {thing}, {name} avance encore. La quête de {quest} ne fait que commencer, "
-            "et {friend_short} chante de joie.",
+            "Au cœur de {place}, {name} découvre {thing}.",
+            "Le chemin monte et descend, puis {name} aperçoit {thing}.",
+            "Plus loin, {friend_short} montre {thing} à {name}.",
+            "Personne n’avait encore vu {thing} de si près.",
+            "Au détour d’un rocher, {name} et {friend_short} tombent sur {thing}.",
         ],
     },
+    tails={
+        "young": [],  # one short sentence a page
+        "middle": [
+            "Quelle surprise !", "Tout le monde rit.", "{name} fait un grand sourire.",
+            "{name} et {friend_short} se tapent dans la main.", "{friend_short} applaudit.", "{name} n’a jamais rien vu d’aussi beau.",
+            "{friend_short} saute de joie.", "Quelle belle journée !",
+        ],
+        "older": [
+            "{friend_short} chuchote que c’est un indice.", "Le courage de {name} grandit à chaque pas.",
+            "Il faut réfléchir vite : {name} a une idée brillante.", "{friend_short} n’en revient pas.",
+            "Ensemble, ils observent, écoutent et comprennent un nouveau secret de {place}.",
+            "{name} prend le temps de regarder chaque détail, car les vrais explorateurs sont patients.",
+            "La quête ne fait que commencer, et {friend_short} chante de joie.",
+            "{name} note tout dans un petit carnet.", "Le vent apporte une odeur d’aventure.",
+            "{friend_short} propose de continuer un peu plus loin.",
+        ],
+    },
+    tails_per_page={"young": 0, "middle": 1, "older": 2},
     ending={
         "young": "{name} trouve {quest}. Bravo, {name} ! Bonne nuit.",
         "middle": "Enfin, {name} trouve {quest}. De retour à la maison, {name} s’endort en souriant.",
@@ -126,34 +151,48 @@ ENGLISH = StoryLanguage(
         "older": "This is {name}, {age_phrase}, who dreams of adventures. One fine morning, {start}, "
         "and out comes {friend}, asking for help.",
     },
-    middle={
+    introduce="At the end of the path, {name} meets {friend}.",
+    leads={
         "young": [
             "{name} sees {thing}.",
             "Oh! Here is {thing}.",
             "{friend_short} shows {name} {thing}.",
-            "{name} says hello to {thing}.",
+            "{name} says hello to {thing_bare}.",
             "Look, {name}: {thing}!",
         ],
         "middle": [
-            "{name} finds {thing}. What a surprise!",
-            "On the way, {friend_short} shows {name} {thing}. Everyone laughs.",
-            "Suddenly, {name} spots {thing}. {name} smiles from ear to ear.",
-            "Together with {friend_short}, {name} meets {thing}. A new friendship begins.",
-            "A little further on, {name} discovers {thing}. {friend_short} claps.",
+            "{name} finds {thing}.",
+            "On the way, {friend_short} shows {name} {thing}.",
+            "Suddenly, {name} spots {thing}.",
+            "Together with {friend_short}, {name} meets {thing}.",
+            "A little further on, {name} discovers {thing}.",
         ],
         "older": [
-            "Deep in {place}, {name} discovers {thing}. {friend_short} whispers that it is a clue to "
-            "{quest}. With every step, {name} feels braver.",
-            "The path goes up and down, and then {name} spots {thing}. There is no time to lose: "
-            "{name} has a brilliant idea. {friend_short} can hardly believe it.",
-            "Further on, {friend_short} shows {name} {thing}. Together they watch, listen and learn "
-            "another secret of {place}.",
-            "Nobody has ever seen {thing} before. {name} takes the time to look at every detail, "
-            "because real explorers are patient.",
-            "Thanks to {thing}, {name} keeps going. The search for {quest} has only just begun, "
-            "and {friend_short} sings with joy.",
+            "Deep in {place}, {name} discovers {thing}.",
+            "The path goes up and down, and then {name} spots {thing}.",
+            "Further on, {friend_short} shows {name} {thing}.",
+            "Nobody has ever seen {thing} this close.",
+            "Around a rock, {name} and {friend_short} come upon {thing}.",
         ],
     },
+    tails={
+        "young": [],  # one short sentence a page
+        "middle": [
+            "What a surprise!", "Everyone laughs.", "{name} smiles from ear to ear.",
+            "{name} and {friend_short} high-five.", "{friend_short} claps.", "{name} has never seen anything so lovely.",
+            "{friend_short} jumps for joy.", "What a day!",
+        ],
+        "older": [
+            "{friend_short} whispers that it is a clue.", "With every step, {name} feels braver.",
+            "There is no time to lose: {name} has a brilliant idea.", "{friend_short} can hardly believe it.",
+            "Together they watch, listen and learn another secret of {place}.",
+            "{name} takes the time to look at every detail, because real explorers are patient.",
+            "The search has only just begun, and {friend_short} sings with joy.",
+            "{name} writes everything down in a little notebook.", "The wind smells of adventure.",
+            "{friend_short} suggests going a little further.",
+        ],
+    },
+    tails_per_page={"young": 0, "middle": 1, "older": 2},
     ending={
         "young": "{name} finds {quest}. Well done, {name}! Good night.",
         "middle": "At last, {name} finds {quest}. Back home, {name} falls asleep smiling.",
@@ -162,6 +201,7 @@ ENGLISH = StoryLanguage(
     },
     one_year="{age} year old",
     years="{age} years old",
+    definite=english_definite,
 )
 
 STORY_LANGUAGES = {language.code: language for language in (FRENCH, ENGLISH)}

@@ -1,8 +1,10 @@
 """The themes, one record each: the label a parent picks, the story material in every language, the scenery.
 
-Story material is written per language: each theme says where the adventure happens, who comes along, what is
-sought, and the things met on the way (noun phrases with their indefinite article, so they fit any sentence pattern
-of generation/offline/languages.py). A theme missing from an order falls back to GENERIC.
+Story and painter share one closed vocabulary per theme: every character and thing the story names is a `Named`
+whose `key` is a drawing of generation/offline/elements.py (the companion, what starts the adventure, what is sought,
+the things met on the way). Each language says it with its own noun phrase (with its indefinite article, so it fits
+any sentence pattern of generation/offline/languages.py) and the word a reader spots it by (`mark`). A theme missing
+from an order falls back to GENERIC.
 """
 
 from dataclasses import dataclass
@@ -15,16 +17,31 @@ from .scenes import Scene
 
 
 @dataclass(frozen=True)
+class Named:
+    """One word of a theme's vocabulary in one language: the drawing it stands for, how it is said, how it is spotted."""
+
+    key: str  # the drawing of generation/offline/elements.py
+    phrase: str  # how the story says it ("an owl wearing glasses"; for `start`, the whole clause)
+    mark: str  # the word every sentence that names it contains ("owl"), so a test can hold the picture to the text
+
+
+@dataclass(frozen=True)
 class ThemeWords:
     """A theme's story material in one language."""
 
     place: str
-    start: str
-    friend: str
-    friend_short: str
-    quest: str
+    start: Named
+    friend: Named  # phrase: "Hazel, a talking squirrel"; mark: the short name used once introduced
+    quest: Named
     title: str
-    things: tuple[str, ...]
+    things: tuple[Named, ...]
+
+    @property
+    def friend_short(self) -> str:
+        return self.friend.mark
+
+    def vocabulary(self) -> tuple[Named, ...]:
+        return (self.friend, self.start, self.quest, *self.things)
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,8 @@ class Theme:
     scene: Scene
 
 
+N = Named
+
 THEMES: dict[str, Theme] = {
     theme.key: theme
     for theme in (
@@ -44,30 +63,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="les étoiles",
-                    start="une fusée argentée se pose dans le jardin",
-                    friend="Bip, un petit robot qui clignote",
-                    friend_short="Bip",
-                    quest="l’étoile filante perdue",
+                    start=N("rocket", "une fusée argentée se pose dans le jardin", "fusée"),
+                    friend=N("robot", "Bip, un petit robot qui clignote", "Bip"),
+                    quest=N("shooting_star", "l’étoile filante perdue", "étoile filante"),
                     title="{name} et l’étoile filante perdue",
                     things=(
-                        "une planète rose en forme de bonbon", "une comète à la longue queue dorée",
-                        "des anneaux de glace qui tintent", "une lune couverte de cratères moelleux",
-                        "un extraterrestre vert qui fait des bulles", "une pluie de météorites scintillantes",
-                        "une station spatiale en forme de fleur", "une nébuleuse violette et douce",
+                        N("pink_planet", "une planète rose en forme de bonbon", "planète"),
+                        N("comet", "une comète à la longue queue dorée", "comète"),
+                        N("ice_rings", "des anneaux de glace qui tintent", "anneaux"),
+                        N("alien", "un extraterrestre vert qui fait des bulles", "extraterrestre"),
+                        N("space_station", "une station spatiale en forme de fleur", "station"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the stars",
-                    start="a silver rocket lands in the garden",
-                    friend="Beep, a little robot with blinking lights",
-                    friend_short="Beep",
-                    quest="the lost shooting star",
+                    start=N("rocket", "a silver rocket lands in the garden", "rocket"),
+                    friend=N("robot", "Beep, a little robot with blinking lights", "Beep"),
+                    quest=N("shooting_star", "the lost shooting star", "shooting star"),
                     title="{name} and the Lost Shooting Star",
                     things=(
-                        "a pink planet shaped like a sweet", "a comet with a long golden tail",
-                        "rings of ice that jingle", "a moon full of soft craters",
-                        "a green alien blowing bubbles", "a shower of sparkling meteors",
-                        "a space station shaped like a flower", "a soft purple nebula",
+                        N("pink_planet", "a pink planet shaped like a sweet", "planet"),
+                        N("comet", "a comet with a long golden tail", "comet"),
+                        N("ice_rings", "rings of ice that jingle", "rings"),
+                        N("alien", "a green alien blowing bubbles", "alien"),
+                        N("space_station", "a space station shaped like a flower", "station"),
                     ),
                 ),
             },
@@ -82,30 +101,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="le fond de la mer",
-                    start="une bulle géante s’ouvre au bord de la plage",
-                    friend="Perle, une tortue de mer très sage",
-                    friend_short="Perle",
-                    quest="le coquillage qui chante",
+                    start=N("giant_bubble", "une bulle géante s’ouvre au bord de la plage", "bulle"),
+                    friend=N("sea_turtle", "Perle, une tortue de mer très sage", "Perle"),
+                    quest=N("singing_shell", "le coquillage qui chante", "coquillage"),
                     title="{name} et le coquillage qui chante",
                     things=(
-                        "un banc de poissons arc-en-ciel", "une pieuvre qui jongle avec des perles",
-                        "un jardin de coraux roses", "un hippocampe qui fait la course",
-                        "une baleine qui chante doucement", "un coffre couvert d’algues",
-                        "une méduse qui brille comme une lampe", "un crabe qui danse sur le sable",
+                        N("rainbow_fish", "un banc de poissons arc-en-ciel", "poissons"),
+                        N("octopus", "une pieuvre qui jongle avec des perles", "pieuvre"),
+                        N("coral_garden", "un jardin de coraux roses", "coraux"),
+                        N("whale", "une baleine qui chante doucement", "baleine"),
+                        N("crab", "un crabe qui danse sur le sable", "crabe"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the bottom of the sea",
-                    start="a giant bubble opens on the beach",
-                    friend="Pearl, a very wise sea turtle",
-                    friend_short="Pearl",
-                    quest="the singing seashell",
+                    start=N("giant_bubble", "a giant bubble opens on the beach", "bubble"),
+                    friend=N("sea_turtle", "Pearl, a very wise sea turtle", "Pearl"),
+                    quest=N("singing_shell", "the singing seashell", "seashell"),
                     title="{name} and the Singing Seashell",
                     things=(
-                        "a school of rainbow fish", "an octopus juggling pearls",
-                        "a garden of pink coral", "a seahorse having a race",
-                        "a whale singing softly", "a chest covered in seaweed",
-                        "a jellyfish glowing like a lamp", "a crab dancing on the sand",
+                        N("rainbow_fish", "a school of rainbow fish", "fish"),
+                        N("octopus", "an octopus juggling pearls", "octopus"),
+                        N("coral_garden", "a garden of pink coral", "coral"),
+                        N("whale", "a whale singing softly", "whale"),
+                        N("crab", "a crab dancing on the sand", "crab"),
                     ),
                 ),
             },
@@ -120,30 +139,32 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="la forêt enchantée",
-                    start="un sentier de lucioles s’allume derrière la maison",
-                    friend="Noisette, un écureuil qui parle",
-                    friend_short="Noisette",
-                    quest="la clé du vieux chêne",
+                    start=N("fireflies", "un sentier de lucioles s’allume derrière la maison", "lucioles"),
+                    friend=N("squirrel", "Noisette, un écureuil qui parle", "Noisette"),
+                    quest=N("oak_key", "la clé du vieux chêne", "clé"),
                     title="{name} et la clé du vieux chêne",
                     things=(
-                        "un champignon géant à pois blancs", "un hibou qui porte des lunettes",
-                        "une rivière qui rit", "un renard qui connaît tous les chemins",
-                        "une clairière pleine de fées", "un pont fait de racines",
-                        "un arbre qui raconte des histoires", "une famille de hérissons",
+                        N("mushroom", "un champignon géant à pois blancs", "champignon"),
+                        N("owl", "un hibou qui porte des lunettes", "hibou"),
+                        N("fox", "un renard qui connaît tous les chemins", "renard"),
+                        N("fairies", "une clairière pleine de fées", "fées"),
+                        N("root_bridge", "un pont fait de racines", "pont"),
+                        N("hedgehogs", "une famille de hérissons", "hérissons"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the enchanted forest",
-                    start="a path of fireflies lights up behind the house",
-                    friend="Hazel, a talking squirrel",
-                    friend_short="Hazel",
-                    quest="the key of the old oak",
+                    start=N("fireflies", "a path of fireflies lights up behind the house", "fireflies"),
+                    friend=N("squirrel", "Hazel, a talking squirrel", "Hazel"),
+                    quest=N("oak_key", "the key of the old oak", "key"),
                     title="{name} and the Key of the Old Oak",
                     things=(
-                        "a giant spotted mushroom", "an owl wearing glasses",
-                        "a river that laughs", "a fox who knows every path",
-                        "a clearing full of fairies", "a bridge made of roots",
-                        "a tree that tells stories", "a family of hedgehogs",
+                        N("mushroom", "a giant spotted mushroom", "mushroom"),
+                        N("owl", "an owl wearing glasses", "owl"),
+                        N("fox", "a fox who knows every path", "fox"),
+                        N("fairies", "a clearing full of fairies", "fairies"),
+                        N("root_bridge", "a bridge made of roots", "bridge"),
+                        N("hedgehogs", "a family of hedgehogs", "hedgehogs"),
                     ),
                 ),
             },
@@ -158,30 +179,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="la vallée des dinosaures",
-                    start="un gros œuf tacheté roule jusqu’à la porte",
-                    friend="Tricé, un bébé tricératops",
-                    friend_short="Tricé",
-                    quest="le nid de la maman de Tricé",
+                    start=N("spotted_egg", "un gros œuf tacheté roule jusqu’à la porte", "œuf"),
+                    friend=N("triceratops", "Tricé, un bébé tricératops", "Tricé"),
+                    quest=N("nest", "le nid caché", "nid"),
                     title="{name} au pays des dinosaures",
                     things=(
-                        "un diplodocus au cou immense", "un volcan qui fume doucement",
-                        "des fougères plus hautes qu’une maison", "un ptérodactyle qui plane",
-                        "des empreintes géantes dans la boue", "un stégosaure qui fait la sieste",
-                        "un lac où boivent les dinosaures", "un tyrannosaure qui a le hoquet",
+                        N("diplodocus", "un diplodocus au cou immense", "diplodocus"),
+                        N("volcano", "un volcan qui fume doucement", "volcan"),
+                        N("pterodactyl", "un ptérodactyle qui plane", "ptérodactyle"),
+                        N("stegosaurus", "un stégosaure qui fait la sieste", "stégosaure"),
+                        N("tyrannosaurus", "un tyrannosaure qui a le hoquet", "tyrannosaure"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the valley of the dinosaurs",
-                    start="a big spotted egg rolls up to the door",
-                    friend="Trixie, a baby triceratops",
-                    friend_short="Trixie",
-                    quest="the nest of Trixie's mother",
+                    start=N("spotted_egg", "a big spotted egg rolls up to the door", "egg"),
+                    friend=N("triceratops", "Trixie, a baby triceratops", "Trixie"),
+                    quest=N("nest", "the hidden nest", "nest"),
                     title="{name} in Dinosaur Land",
                     things=(
-                        "a diplodocus with a very long neck", "a volcano puffing gently",
-                        "ferns taller than a house", "a gliding pterodactyl",
-                        "giant footprints in the mud", "a stegosaurus taking a nap",
-                        "a lake where dinosaurs drink", "a tyrannosaurus with the hiccups",
+                        N("diplodocus", "a diplodocus with a very long neck", "diplodocus"),
+                        N("volcano", "a volcano puffing gently", "volcano"),
+                        N("pterodactyl", "a gliding pterodactyl", "pterodactyl"),
+                        N("stegosaurus", "a stegosaurus taking a nap", "stegosaurus"),
+                        N("tyrannosaurus", "a tyrannosaurus with the hiccups", "tyrannosaurus"),
                     ),
                 ),
             },
@@ -196,30 +217,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="la mer des pirates",
-                    start="un bateau aux voiles rouges attend au port",
-                    friend="Capitaine Coco, un perroquet bavard",
-                    friend_short="Coco",
-                    quest="le trésor de l’île aux palmiers",
+                    start=N("red_ship", "un bateau aux voiles rouges attend au port", "bateau"),
+                    friend=N("parrot", "Capitaine Coco, un perroquet bavard", "Coco"),
+                    quest=N("treasure", "le trésor de l’île aux palmiers", "trésor"),
                     title="{name} et le trésor de l’île aux palmiers",
                     things=(
-                        "une carte au trésor un peu déchirée", "une île en forme de tortue",
-                        "un dauphin qui montre le chemin", "une longue-vue magique",
-                        "une grotte pleine d’échos", "un drapeau à tête de chat",
-                        "une tempête qui fait danser le bateau", "une bouteille avec un message",
+                        N("map", "une carte au trésor un peu déchirée", "carte"),
+                        N("turtle_island", "une île en forme de tortue", "forme de tortue"),
+                        N("dolphin", "un dauphin qui montre le chemin", "dauphin"),
+                        N("spyglass", "une longue-vue magique", "longue-vue"),
+                        N("bottle", "une bouteille avec un message", "bouteille"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the pirate sea",
-                    start="a ship with red sails waits in the harbour",
-                    friend="Captain Coco, a chatty parrot",
-                    friend_short="Coco",
-                    quest="the treasure of Palm Tree Island",
+                    start=N("red_ship", "a ship with red sails waits in the harbour", "ship"),
+                    friend=N("parrot", "Captain Coco, a chatty parrot", "Coco"),
+                    quest=N("treasure", "the treasure of Palm Tree Island", "treasure"),
                     title="{name} and the Treasure of Palm Tree Island",
                     things=(
-                        "a slightly torn treasure map", "an island shaped like a turtle",
-                        "a dolphin showing the way", "a magic spyglass",
-                        "a cave full of echoes", "a flag with a cat's face",
-                        "a storm that makes the ship dance", "a bottle with a message",
+                        N("map", "a slightly torn treasure map", "map"),
+                        N("turtle_island", "an island shaped like a turtle", "shaped like a turtle"),
+                        N("dolphin", "a dolphin showing the way", "dolphin"),
+                        N("spyglass", "a magic spyglass", "spyglass"),
+                        N("bottle", "a bottle with a message", "bottle"),
                     ),
                 ),
             },
@@ -234,30 +255,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="le royaume du château",
-                    start="un pont-levis descend au bout de la rue",
-                    friend="Flamme, un petit dragon gentil",
-                    friend_short="Flamme",
-                    quest="la couronne disparue",
+                    start=N("drawbridge", "un pont-levis descend au bout de la rue", "pont-levis"),
+                    friend=N("dragon", "Flamme, un petit dragon gentil", "Flamme"),
+                    quest=N("crown", "la couronne disparue", "couronne"),
                     title="{name} et la couronne disparue",
                     things=(
-                        "une tour avec un escalier en colimaçon", "un chevalier qui a peur des souris",
-                        "un banquet de tartes aux pommes", "un jardin de roses qui parlent",
-                        "un passage secret derrière un tableau", "un magicien à la barbe bleue",
-                        "un tournoi de chevaux de bois", "une salle du trône pleine de lumière",
+                        N("knight", "un chevalier qui a peur des souris", "chevalier"),
+                        N("apple_pies", "un banquet de tartes aux pommes", "tartes"),
+                        N("roses", "un jardin de roses qui parlent", "roses"),
+                        N("wizard", "un magicien à la barbe bleue", "magicien"),
+                        N("wooden_horses", "un tournoi de chevaux de bois", "chevaux de bois"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the castle kingdom",
-                    start="a drawbridge comes down at the end of the street",
-                    friend="Ember, a kind little dragon",
-                    friend_short="Ember",
-                    quest="the missing crown",
+                    start=N("drawbridge", "a drawbridge comes down at the end of the street", "drawbridge"),
+                    friend=N("dragon", "Ember, a kind little dragon", "Ember"),
+                    quest=N("crown", "the missing crown", "crown"),
                     title="{name} and the Missing Crown",
                     things=(
-                        "a tower with a winding staircase", "a knight who is afraid of mice",
-                        "a feast of apple pies", "a garden of talking roses",
-                        "a secret passage behind a painting", "a wizard with a blue beard",
-                        "a tournament of wooden horses", "a throne room full of light",
+                        N("knight", "a knight who is afraid of mice", "knight"),
+                        N("apple_pies", "a feast of apple pies", "pies"),
+                        N("roses", "a garden of talking roses", "roses"),
+                        N("wizard", "a wizard with a blue beard", "wizard"),
+                        N("wooden_horses", "a tournament of wooden horses", "wooden horses"),
                     ),
                 ),
             },
@@ -272,30 +293,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="la ferme des Collines",
-                    start="un tracteur rouge klaxonne devant la fenêtre",
-                    friend="Praline, une vache qui adore chanter",
-                    friend_short="Praline",
-                    quest="le petit agneau égaré",
+                    start=N("tractor", "un tracteur rouge klaxonne devant la fenêtre", "tracteur"),
+                    friend=N("cow", "Praline, une vache qui adore chanter", "Praline"),
+                    quest=N("lamb", "le petit agneau égaré", "agneau"),
                     title="{name} à la ferme des Collines",
                     things=(
-                        "une poule qui pond des œufs dorés", "un cochon qui se roule dans la boue",
-                        "une grange remplie de foin", "un potager plein de citrouilles",
-                        "un âne qui connaît des blagues", "des canards qui font la ronde",
-                        "un champ de tournesols", "un chien de berger très malin",
+                        N("hen", "une poule qui pond des œufs dorés", "poule"),
+                        N("pig", "un cochon qui se roule dans la boue", "cochon"),
+                        N("pumpkins", "un potager plein de citrouilles", "citrouilles"),
+                        N("donkey", "un âne qui connaît des blagues", "âne"),
+                        N("ducks", "des canards qui font la ronde", "canards"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="Hillside Farm",
-                    start="a red tractor honks outside the window",
-                    friend="Toffee, a cow who loves to sing",
-                    friend_short="Toffee",
-                    quest="the little lost lamb",
+                    start=N("tractor", "a red tractor honks outside the window", "tractor"),
+                    friend=N("cow", "Toffee, a cow who loves to sing", "Toffee"),
+                    quest=N("lamb", "the little lost lamb", "lamb"),
                     title="{name} at Hillside Farm",
                     things=(
-                        "a hen laying golden eggs", "a pig rolling in the mud",
-                        "a barn full of hay", "a vegetable patch full of pumpkins",
-                        "a donkey who knows jokes", "ducks dancing in a circle",
-                        "a field of sunflowers", "a very clever sheepdog",
+                        N("hen", "a hen laying golden eggs", "hen"),
+                        N("pig", "a pig rolling in the mud", "pig"),
+                        N("pumpkins", "a vegetable patch full of pumpkins", "pumpkins"),
+                        N("donkey", "a donkey who knows jokes", "donkey"),
+                        N("ducks", "ducks dancing in a circle", "ducks"),
                     ),
                 ),
             },
@@ -310,30 +331,30 @@ THEMES: dict[str, Theme] = {
             {
                 "fr": ThemeWords(
                     place="la jungle",
-                    start="une liane descend du ciel jusqu’au lit",
-                    friend="Kiki, un petit singe farceur",
-                    friend_short="Kiki",
-                    quest="la fleur qui brille la nuit",
+                    start=N("vine", "une liane descend du ciel jusqu’au lit", "liane"),
+                    friend=N("monkey", "Kiki, un petit singe farceur", "Kiki"),
+                    quest=N("glowing_flower", "la fleur qui brille la nuit", "fleur"),
                     title="{name} et la fleur qui brille la nuit",
                     things=(
-                        "un toucan au bec multicolore", "une cascade qui chante",
-                        "un éléphant qui arrose tout le monde", "un tigre qui ronronne",
-                        "des papillons bleus comme le ciel", "un hamac entre deux palmiers",
-                        "une girafe qui mange des nuages", "un perroquet qui parle trois langues",
+                        N("toucan", "un toucan au bec multicolore", "toucan"),
+                        N("waterfall", "une cascade qui chante", "cascade"),
+                        N("elephant", "un éléphant qui arrose tout le monde", "éléphant"),
+                        N("tiger", "un tigre qui ronronne", "tigre"),
+                        N("giraffe", "une girafe qui mange des nuages", "girafe"),
                     ),
                 ),
                 "en": ThemeWords(
                     place="the jungle",
-                    start="a vine drops from the sky down to the bed",
-                    friend="Kiki, a cheeky little monkey",
-                    friend_short="Kiki",
-                    quest="the flower that glows at night",
+                    start=N("vine", "a vine drops from the sky down to the bed", "vine"),
+                    friend=N("monkey", "Kiki, a cheeky little monkey", "Kiki"),
+                    quest=N("glowing_flower", "the flower that glows at night", "flower"),
                     title="{name} and the Flower that Glows at Night",
                     things=(
-                        "a toucan with a rainbow beak", "a singing waterfall",
-                        "an elephant spraying everyone", "a purring tiger",
-                        "butterflies as blue as the sky", "a hammock between two palm trees",
-                        "a giraffe nibbling clouds", "a parrot who speaks three languages",
+                        N("toucan", "a toucan with a rainbow beak", "toucan"),
+                        N("waterfall", "a singing waterfall", "waterfall"),
+                        N("elephant", "an elephant spraying everyone", "elephant"),
+                        N("tiger", "a purring tiger", "tiger"),
+                        N("giraffe", "a giraffe nibbling clouds", "giraffe"),
                     ),
                 ),
             },
@@ -351,30 +372,30 @@ GENERIC = Theme(
     {
         "fr": ThemeWords(
             place="le pays des rêves",
-            start="une porte magique apparaît dans la chambre",
-            friend="Plume, un petit oiseau bleu",
-            friend_short="Plume",
-            quest="le plus beau des sourires",
+            start=N("magic_door", "une porte magique apparaît dans la chambre", "porte"),
+            friend=N("bluebird", "Plume, un petit oiseau bleu", "Plume"),
+            quest=N("golden_star", "l’étoile dorée des rêves", "étoile dorée"),
             title="La grande aventure de {name}",
             things=(
-                "un arc-en-ciel qu’on peut escalader", "un nuage en forme de lapin",
-                "une montagne de coussins", "un train qui roule dans le ciel",
-                "une forêt de sucettes", "une rivière de chocolat chaud",
-                "un cerf-volant qui parle", "une maison dans un arbre",
+                N("rainbow", "un arc-en-ciel qu’on peut escalader", "arc-en-ciel"),
+                N("cloud_rabbit", "un nuage en forme de lapin", "lapin"),
+                N("sky_train", "un train qui roule dans le ciel", "train"),
+                N("lollipops", "une forêt de sucettes", "sucettes"),
+                N("kite", "un cerf-volant qui parle", "cerf-volant"),
             ),
         ),
         "en": ThemeWords(
             place="the land of dreams",
-            start="a magic door appears in the bedroom",
-            friend="Feather, a little blue bird",
-            friend_short="Feather",
-            quest="the loveliest smile of all",
+            start=N("magic_door", "a magic door appears in the bedroom", "door"),
+            friend=N("bluebird", "Feather, a little blue bird", "Feather"),
+            quest=N("golden_star", "the golden star of dreams", "golden star"),
             title="{name}'s Great Adventure",
             things=(
-                "a rainbow you can climb", "a cloud shaped like a rabbit",
-                "a mountain of cushions", "a train that rides through the sky",
-                "a forest of lollipops", "a river of hot chocolate",
-                "a kite that talks", "a house in a tree",
+                N("rainbow", "a rainbow you can climb", "rainbow"),
+                N("cloud_rabbit", "a cloud shaped like a rabbit", "rabbit"),
+                N("sky_train", "a train that rides through the sky", "train"),
+                N("lollipops", "a forest of lollipops", "lollipops"),
+                N("kite", "a kite that talks", "kite"),
             ),
         ),
     },
@@ -383,7 +404,6 @@ GENERIC = Theme(
         ground=(110, 170, 90), painter=scenes.paint_generic,
     ),
 )
-
 
 
 def theme_for(key: str) -> Theme:
