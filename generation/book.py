@@ -80,7 +80,7 @@ def build_book(
         reused = build.reuse_checkpoints()
         drawn = build.draw_missing(concurrency or settings.HERA_IMAGE_CONCURRENCY)
         release_free_memory()
-        local_pdf = build_pdf(build.workdir / "book.pdf", request, story, build.pictures)
+        local_pdf = build_pdf(build.workdir / "book.pdf", request, story, build.pictures, cover=build.cover())
         with MovableFile(open(local_pdf, "rb"), name=str(local_pdf)) as fh:
             stored = storage.save(book_name, fh)
     return BookResult(pdf_name=stored, story=story, pages_drawn=drawn, pages_reused=reused)
@@ -115,6 +115,15 @@ class BookBuild:
     missing: list[int] = field(default_factory=list)
     done: int = 0
     reference: Path | None = None
+
+    def cover(self) -> Path | None:
+        """Draw the cover's own picture when the generator makes one (offline: cheap, so never checkpointed)."""
+        illustrate_cover = getattr(self.generator, "illustrate_cover", None)
+        if illustrate_cover is None:
+            return None
+        path = self.workdir / "cover.jpg"
+        illustrate_cover(self.request, self.story, path)
+        return path
 
     def reuse_checkpoints(self) -> int:
         """Find the pages already in storage; return how many there are, and report them as done."""

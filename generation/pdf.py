@@ -1,4 +1,7 @@
-"""The print-ready PDF: cover, title page, dedication, one full-bleed picture per story page, closing page.
+"""The print-ready PDF: cover, title page, dedication, one full-bleed picture per story page, closing page, back cover.
+
+Print-ready means every word in the bundled DejaVu faces, embedded (not even reportlab's default Helvetica is named),
+the metadata set (title, author, creator, language) and every page with its trim and bleed boxes.
 
 Memory is the point of this module: pictures are JPEG files drawn by path, so reportlab copies their compressed
 bytes into the PDF without ever decoding them (no ImageReader, no PIL image), and the file is written to a temporary
@@ -36,6 +39,7 @@ SAFE = BLEED + 12 * mm  # text stays this far from the paper's edge
 INK = HexColor("#2b2d42")
 ACCENT = HexColor("#e76f51")
 PAPER = HexColor("#fff8ef")
+CREATOR = "Hera"
 
 
 
@@ -52,6 +56,10 @@ def book_words(request: BookRequest) -> dict[str, str]:
             "the_end": gettext("The End"),
             "made_for": gettext("A book written and illustrated just for %(name)s.") % name,
             "brand": gettext("Hera · personalised books"),
+            "blurb": gettext(
+                "From morning until bedtime, a great adventure is waiting for %(name)s. A picture book written and "
+                "illustrated for one child only, with %(name)s on every page."
+            ) % name,
         }
 
 
@@ -136,8 +144,13 @@ def streamed_output(fh: BinaryIO) -> Iterator[None]:
         pdfdoc.PDFFile = previous
 
 
-def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequence[Path]) -> Path:
-    """Write the book to `out_path` (through a temporary name) from the story and one JPEG path per page."""
+def build_pdf(
+    out_path: Path, request: BookRequest, story: Story, pictures: Sequence[Path], cover: Path | None = None
+) -> Path:
+    """Write the book to `out_path` (through a temporary name) from the story and one JPEG path per page.
+
+    `cover` is a picture drawn for the cover; without one, the cover shows the first page's picture.
+    """
     if len(pictures) != len(story.pages):
         raise ValueError(f"{len(story.pages)} pages of text but {len(pictures)} pictures.")
     register_fonts()
@@ -145,18 +158,22 @@ def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequ
     partial = out_path.with_name(out_path.name + ".part")
     words = book_words(request)
     with jpegs_read_at_save(), open(partial, "wb") as fh:
-        canvas = Canvas(fh, pagesize=(PAGE, PAGE), pageCompression=1)
+        # The initial font is named in every page's preamble: the default would be Helvetica, which is not embedded.
+        canvas = Canvas(fh, pagesize=(PAGE, PAGE), pageCompression=1, initialFontName=FONT, lang=request.language)
         canvas.setTitle(story.title)
-        canvas.setAuthor("Hera")
+        canvas.setAuthor(CREATOR)
+        canvas.setCreator(CREATOR)
         canvas.setSubject(words["for"])
         canvas.setTrimBox((BLEED, BLEED, BLEED + TRIM, BLEED + TRIM))
         canvas.setBleedBox((0, 0, PAGE, PAGE))
-        draw_cover(canvas, story, request, pictures[0] if pictures else None)
+        cover = cover or (pictures[0] if pictures else None)
+        draw_cover(canvas, story, request, cover)
         draw_title_page(canvas, story, request, words)
         draw_dedication(canvas, request, words)
         for number, (text, picture) in enumerate(zip(story.pages, pictures, strict=True), start=1):
             draw_story_page(canvas, text, Path(picture), number)
         draw_closing(canvas, request, words)
+        draw_back_cover(canvas, words)
         with streamed_output(fh):
             canvas.save()
     os.replace(partial, out_path)
@@ -164,23 +181,26 @@ def build_pdf(out_path: Path, request: BookRequest, story: Story, pictures: Sequ
 
 
 def draw_cover(canvas: Canvas, story: Story, request: BookRequest, picture: Path | None) -> None:
+    """The picture edge to edge, the title on an opaque band across the top that nothing shows through."""
     if picture:
         full_bleed(canvas, picture)
     else:
         fill_page(canvas, PAPER)
-    lines = wrap(story.title, FONT_BOLD, 30, TRIM - 2 * (SAFE - BLEED) - 16 * mm)
-    band_h = len(lines) * 38 + 70
-    top = PAGE - SAFE
-    panel(canvas, SAFE - 6 * mm, top - band_h, PAGE - 2 * (SAFE - 6 * mm), band_h, alpha=0.86)
+    lines = wrap(story.title, FONT_BOLD, 30, TRIM - 2 * (SAFE - BLEED))
+    band_h = (SAFE - BLEED) + len(lines) * 38 + 44
+    canvas.setFillColor(PAPER)
+    canvas.rect(0, PAGE - BLEED - band_h, PAGE, band_h + BLEED, stroke=0, fill=1)  # through the bleed: no gap on top
+    canvas.setFillColor(ACCENT)
+    canvas.rect(0, PAGE - BLEED - band_h - 2 * mm, PAGE, 2 * mm, stroke=0, fill=1)
     canvas.setFillColor(INK)
-    y = top - 42
+    y = PAGE - SAFE - 26
     for line in lines:
         canvas.setFont(FONT_BOLD, 30)
         canvas.drawCentredString(PAGE / 2, y, line)
         y -= 38
     canvas.setFillColor(ACCENT)
     canvas.setFont(FONT, 17)
-    canvas.drawCentredString(PAGE / 2, y - 4, request.child_name)
+    canvas.drawCentredString(PAGE / 2, y + 6, request.child_name)
     canvas.showPage()
 
 
@@ -223,24 +243,32 @@ def draw_dedication(canvas: Canvas, request: BookRequest, words: dict) -> None:
 
 
 def draw_story_page(canvas: Canvas, text: str, picture: Path, number: int) -> None:
-    """Draw the picture edge to edge, then the text on a translucent white band at the bottom."""
+    """Draw the picture edge to edge, then the text on an opaque panel at the bottom, the page number under it."""
     full_bleed(canvas, picture)
     size = 17 if len(text) < 160 else 14 if len(text) < 320 else 12
     width = TRIM - 2 * (SAFE - BLEED) - 12 * mm
     lines = wrap(text, FONT, size, width)
     leading = size * 1.35
-    band_h = len(lines) * leading + 18 * mm
-    panel(canvas, SAFE - 6 * mm, SAFE - 6 * mm, PAGE - 2 * (SAFE - 6 * mm), band_h, alpha=0.84)
+    number_room = 12 * mm
+    band_h = len(lines) * leading + 12 * mm + number_room
+    panel(canvas, SAFE - 6 * mm, SAFE - 6 * mm, PAGE - 2 * (SAFE - 6 * mm), band_h)
     canvas.setFillColor(INK)
     canvas.setFont(FONT, size)
-    y = SAFE - 6 * mm + band_h - 9 * mm - size * 0.8
+    y = SAFE - 6 * mm + band_h - 7 * mm - size * 0.8
     for line in lines:
         canvas.drawCentredString(PAGE / 2, y, line)
         y -= leading
-    canvas.setFont(FONT, 8)
-    canvas.setFillColor(INK)
-    canvas.drawCentredString(PAGE / 2, SAFE - 4.5 * mm, str(number))
+    page_number(canvas, number, PAGE / 2, SAFE - 6 * mm + number_room / 2 + 1 * mm)
     canvas.showPage()
+
+
+def page_number(canvas: Canvas, number: int, x: float, y: float) -> None:
+    """A number a child can read: 14 pt bold, white in an orange disc."""
+    canvas.setFillColor(ACCENT)
+    canvas.circle(x, y, 4.5 * mm, stroke=0, fill=1)
+    canvas.setFillColor(white)
+    canvas.setFont(FONT_BOLD, 14)
+    canvas.drawCentredString(x, y - 5, str(number))
 
 
 def draw_closing(canvas: Canvas, request: BookRequest, words: dict) -> None:
@@ -257,6 +285,25 @@ def draw_closing(canvas: Canvas, request: BookRequest, words: dict) -> None:
     canvas.showPage()
 
 
+def draw_back_cover(canvas: Canvas, words: dict) -> None:
+    """The back cover: a short blurb and the shop's name."""
+    fill_page(canvas, ACCENT)
+    panel(canvas, SAFE, PAGE / 2 - 30 * mm, PAGE - 2 * SAFE, 70 * mm)
+    canvas.setFillColor(INK)
+    lines = wrap(words["blurb"], FONT, 15, PAGE - 2 * SAFE - 20 * mm)
+    y = PAGE / 2 + 5 * mm + len(lines) * 21 / 2 - 12  # centred on the panel
+    for line in lines:
+        canvas.setFont(FONT, 15)
+        canvas.drawCentredString(PAGE / 2, y, line)
+        y -= 21
+    canvas.setFillColor(white)
+    canvas.setFont(FONT_BOLD, 34)
+    canvas.drawCentredString(PAGE / 2, SAFE + 14 * mm, CREATOR)
+    canvas.setFont(FONT, 10)
+    canvas.drawCentredString(PAGE / 2, SAFE + 6 * mm, words["brand"])
+    canvas.showPage()
+
+
 def full_bleed(canvas: Canvas, picture: Path) -> None:
     # By path: reportlab embeds the JPEG's own bytes (DCTDecode) without decoding the picture.
     canvas.drawImage(str(picture), 0, 0, width=PAGE, height=PAGE)
@@ -267,12 +314,10 @@ def fill_page(canvas: Canvas, colour: Color) -> None:
     canvas.rect(0, 0, PAGE, PAGE, stroke=0, fill=1)
 
 
-def panel(canvas: Canvas, x: float, y: float, w: float, h: float, *, alpha: float) -> None:
-    canvas.saveState()
-    canvas.setFillColor(white)
-    canvas.setFillAlpha(alpha)
+def panel(canvas: Canvas, x: float, y: float, w: float, h: float) -> None:
+    """An opaque panel for text: nothing of the picture behind shows through the words."""
+    canvas.setFillColor(PAPER)
     canvas.roundRect(x, y, w, h, 5 * mm, stroke=0, fill=1)
-    canvas.restoreState()
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
