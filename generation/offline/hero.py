@@ -57,16 +57,20 @@ def character_description(request: BookRequest) -> str:
     )
 
 
+def head_of(feet_y: int, scale: float) -> tuple[int, int]:
+    """Return the height of the head's centre and its radius for a child standing at `feet_y`."""
+    head_r = int(52 * scale)
+    neck_y = feet_y - int(70 * scale) - int(120 * scale)
+    return neck_y - head_r + int(6 * scale), head_r
+
+
 def draw_child(pic, look: dict, x: int, feet_y: int, scale: float, rng) -> None:
     """Draw the child standing at (x, feet_y); the look is the same on every page, the pose varies."""
     draw, s = pic.draw, scale
-    head_r = int(52 * s)
-    body_h = int(120 * s)
     body_w = int(90 * s)
-    leg_h = int(70 * s)
-    hip_y = feet_y - leg_h
-    neck_y = hip_y - body_h
-    head_y = neck_y - head_r + int(6 * s)
+    hip_y = feet_y - int(70 * s)
+    neck_y = hip_y - int(120 * s)
+    head_y, head_r = head_of(feet_y, s)
     skin, outfit, boots = look["skin"], look["outfit"], look["boots"]
     for side in (-1, 1):  # legs and boots
         lx = x + side * int(20 * s)
