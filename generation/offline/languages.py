@@ -93,7 +93,7 @@ FRENCH = StoryLanguage(
     leads={
         "young": [
             "{name} voit {thing}.",
-            "Oh ! Voici {thing}.",
+            "Oh, voici {thing} !",
             "{friend_short} montre {thing} à {name}.",
             "{name} dit bonjour à {thing_bare}.",
             "Regarde, {name} : {thing} !",
@@ -155,7 +155,7 @@ ENGLISH = StoryLanguage(
     leads={
         "young": [
             "{name} sees {thing}.",
-            "Oh! Here is {thing}.",
+            "Oh, here is {thing}!",
             "{friend_short} shows {name} {thing}.",
             "{name} says hello to {thing_bare}.",
             "Look, {name}: {thing}!",

@@ -222,7 +222,7 @@ THEMES: dict[str, Theme] = {
                     quest=N("treasure", "le trésor de l’île aux palmiers", "trésor"),
                     title="{name} et le trésor de l’île aux palmiers",
                     things=(
-                        N("map", "une carte au trésor un peu déchirée", "carte"),
+                        N("map", "une vieille carte un peu déchirée", "carte"),
                         N("turtle_island", "une île en forme de tortue", "forme de tortue"),
                         N("dolphin", "un dauphin qui montre le chemin", "dauphin"),
                         N("spyglass", "une longue-vue magique", "longue-vue"),
@@ -236,7 +236,7 @@ THEMES: dict[str, Theme] = {
                     quest=N("treasure", "the treasure of Palm Tree Island", "treasure"),
                     title="{name} and the Treasure of Palm Tree Island",
                     things=(
-                        N("map", "a slightly torn treasure map", "map"),
+                        N("map", "a slightly torn old map", "map"),
                         N("turtle_island", "an island shaped like a turtle", "shaped like a turtle"),
                         N("dolphin", "a dolphin showing the way", "dolphin"),
                         N("spyglass", "a magic spyglass", "spyglass"),
