@@ -25,6 +25,7 @@ class StoryLanguage:
     tails: dict[str, list[str]]  # sentences that may follow a lead, each used at most once in a book
     tails_per_page: dict[str, int]  # how many tails follow a lead, while some are left
     ending: dict[str, str]
+    home: str  # the word every ending says the child comes back to (the house drawn on the first and last pages)
     one_year: str  # "{age} an", completing « Voici Léa, 1 an »
     years: str
     finish: Callable[[str], str] = unchanged  # the language's typography, applied to every finished sentence
@@ -137,6 +138,7 @@ FRENCH = StoryLanguage(
         "older": "Enfin, {name} trouve {quest}, et c’est la fête dans {place}. Le soir, de retour à la maison, "
         "{name} s’endort en pensant déjà à la prochaine aventure.",
     },
+    home="maison",
     one_year="{age} an",
     years="{age} ans",
     finish=french_typography,
@@ -199,6 +201,7 @@ ENGLISH = StoryLanguage(
         "older": "At last, {name} finds {quest}, and everyone in {place} celebrates. That night, back home, "
         "{name} falls asleep already dreaming of the next adventure.",
     },
+    home="home",
     one_year="{age} year old",
     years="{age} years old",
     definite=english_definite,

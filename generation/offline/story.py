@@ -17,7 +17,6 @@ from .themes import Named, ThemeWords, theme_for
 PROMPT_LANGUAGE = ENGLISH.code
 TIMES = ("morning", "afternoon", "evening", "night")
 HOME = "home"  # the drawing of the child's house and garden, where the book begins and ends
-HOME_MARKS = {"fr": "maison", "en": "home"}
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def vocabulary_marks(theme: str, language: str) -> dict[str, str]:
     """Return, by drawing, the word a sentence naming it contains, in `language` (home included)."""
     language = story_language(language)
     words = theme_words(theme, language.code)
-    return {HOME: HOME_MARKS[language.code], **{named.key: named.mark for named in words.vocabulary()}}
+    return {HOME: language.home, **{named.key: named.mark for named in words.vocabulary()}}
 
 
 def picture_prompts(request: BookRequest, character: str, beats: list[Beat]) -> list[str]:

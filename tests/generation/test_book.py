@@ -35,7 +35,7 @@ def test_build_book_draws_every_page_and_saves_the_pdf(storage):
     result = build_book(book_request(4), gen, work_prefix=PREFIX, book_name="books/a.pdf", storage=storage)
     assert sorted(gen.pages) == [0, 1, 2, 3]
     assert result.pdf_name == "books/a.pdf"
-    assert len(PdfReader(storage.path(result.pdf_name)).pages) == 4 + 4
+    assert len(PdfReader(storage.path(result.pdf_name)).pages) == 4 + 5  # cover, title, dedication, the end, back
 
 
 def test_written_story_is_handed_to_the_checkpoint_callback(storage):
@@ -133,7 +133,7 @@ def test_storage_without_local_paths_works_by_copying_pictures(tmp_path):
     result = build_book(req, counting, work_prefix=PREFIX, book_name="books/a.pdf", storage=storage, story=story)
     assert sorted(counting.pages) == [2, 3]
     with storage.open(result.pdf_name, "rb") as fh:
-        assert len(PdfReader(fh).pages) == 8
+        assert len(PdfReader(fh).pages) == 4 + 5
 
 
 def test_clear_pages_removes_the_checkpoints(storage):

@@ -12,7 +12,8 @@ from generation.base import BookRequest
 from generation.offline import OfflineGenerator
 from generation.pdf import BLEED, FONT, FONT_BOLD, PAGE, TRIM, build_pdf, register_fonts, wrap
 
-EXTRA_PAGES = 4  # cover, title page, dedication, closing page
+EXTRA_PAGES = 5  # cover, title page, dedication, closing page, back cover
+CLOSING = -2  # the closing page, before the back cover
 
 
 def make_book(tmp_path: Path, **overrides) -> tuple[Path, BookRequest]:
@@ -79,7 +80,7 @@ def test_dedication_from_the_order_is_printed(tmp_path):
 
 def test_closing_page_says_the_end_in_the_books_language(tmp_path):
     path, req = make_book(tmp_path, language="en")
-    assert "The End" in PdfReader(path).pages[-1].extract_text()
+    assert "The End" in PdfReader(path).pages[CLOSING].extract_text()
 
 
 def test_title_and_closing_pages_speak_the_books_language(tmp_path):
@@ -87,8 +88,8 @@ def test_title_and_closing_pages_speak_the_books_language(tmp_path):
     en, _ = make_book(tmp_path / "en", language="en")
     assert "Une histoire pour Zoë-Chloé N'Diaye" in PdfReader(fr).pages[1].extract_text()
     assert "A story for Zoë-Chloé N'Diaye" in PdfReader(en).pages[1].extract_text()
-    assert "Fin" in PdfReader(fr).pages[-1].extract_text()
-    assert "Un livre écrit et illustré rien que pour" in PdfReader(fr).pages[-1].extract_text()
+    assert "Fin" in PdfReader(fr).pages[CLOSING].extract_text()
+    assert "Un livre écrit et illustré rien que pour" in PdfReader(fr).pages[CLOSING].extract_text()
 
 
 def test_a_failed_build_leaves_no_book_under_the_real_name(tmp_path):

@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--theme", default="forest", choices=sorted(THEMES))
-        parser.add_argument("--language", default="en", choices=[code for code, _ in settings.LANGUAGES])
+        parser.add_argument("--language", default=settings.LANGUAGE_CODE, choices=[code for code, _ in settings.LANGUAGES])
         parser.add_argument("--name", default="Zoë")
         parser.add_argument("--age", type=int, default=6)
         parser.add_argument("--page", type=int, default=2, help="the story page to save beside the cover (1-based)")
