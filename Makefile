@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test browser lint
+.PHONY: install run test browser lint sample-book
 
 install: $(VENV)/.installed
 
@@ -39,3 +39,8 @@ endif
 
 lint: install
 	@$(VENV)/bin/ruff check .
+
+# Make an offline book and save its cover and second page as PNGs under generation/offline/samples/ (the README's).
+sample-book: export DJANGO_DEBUG ?= on
+sample-book: install
+	@$(PY) manage.py sample_book --language en

@@ -137,6 +137,8 @@ def hair_in_front(draw, look: dict, x: int, y: int, r: int, s: float) -> None:
 def face(draw, look: dict, x: int, y: int, s: float) -> None:
     for side in (-1, 1):  # eyes, cheeks
         ex = x + side * int(18 * s)
+        # White around the pupil, so the eyes read on the darkest skin too.
+        draw.ellipse([ex - int(9 * s), y + int(1 * s), ex + int(9 * s), y + int(19 * s)], fill=(255, 255, 255))
         draw.ellipse([ex - int(6 * s), y + int(4 * s), ex + int(6 * s), y + int(16 * s)], fill=(30, 30, 40))
         draw.ellipse([ex - int(12 * s), y + int(22 * s), ex + int(4 * s), y + int(30 * s)], fill=(250, 150, 150))
         if look["glasses"] == "yes":

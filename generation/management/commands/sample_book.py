@@ -37,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="Zoë")
         parser.add_argument("--age", type=int, default=6)
         parser.add_argument("--page", type=int, default=2, help="the story page to save beside the cover (1-based)")
-        parser.add_argument("--width", type=int, default=360, help="width of the PNGs in pixels")
+        parser.add_argument("--width", type=int, default=480, help="width of the PNGs in pixels")
         parser.add_argument("--out", type=Path, default=SAMPLES)
         parser.add_argument("--keep-pdf", action="store_true", help="also copy the whole book.pdf into --out")
 
