@@ -67,7 +67,7 @@ def test_process_next_order_builds_the_book_and_marks_it_done():
     assert order.status == Status.DONE
     assert order.pages_done == 3
     assert order.story["title"].startswith("Zoë-Chloé N'Diaye")
-    assert len(PdfReader(order.pdf.path).pages) == 3 + 4
+    assert len(PdfReader(order.pdf.path).pages) == 3 + 5  # cover, title, dedication, the end, back cover
 
 
 def test_done_book_is_served_by_book_pdf(client):
