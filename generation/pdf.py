@@ -291,7 +291,7 @@ def draw_back_cover(canvas: Canvas, words: dict) -> None:
     panel(canvas, SAFE, PAGE / 2 - 30 * mm, PAGE - 2 * SAFE, 70 * mm)
     canvas.setFillColor(INK)
     lines = wrap(words["blurb"], FONT, 15, PAGE - 2 * SAFE - 20 * mm)
-    y = PAGE / 2 + 5 * mm + len(lines) * 21 / 2 - 12  # centred on the panel
+    y = PAGE / 2 + 5 * mm + (len(lines) - 1) * 21 / 2 - 5  # centred on the panel
     for line in lines:
         canvas.setFont(FONT, 15)
         canvas.drawCentredString(PAGE / 2, y, line)

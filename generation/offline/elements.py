@@ -8,6 +8,9 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 KINDS = ("companion", "creature", "place", "object")
 INK = (30, 30, 40)
@@ -66,6 +69,18 @@ def notes(d, x, y, s, colour=INK):
         d.line([(nx + 7 * s, ny), (nx + 7 * s, ny - 30 * s)], fill=colour, width=max(2, int(3 * s)))
         if k == 1:
             d.line([(nx + 7 * s, ny - 30 * s), (nx + 20 * s, ny - 22 * s)], fill=colour, width=max(2, int(3 * s)))
+
+
+@functools.cache
+def lettering(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(FONT), size)
+
+
+def say(d, x, y, text, s, size=30):
+    """A sound in the picture ("hic!", "zzz"), in the book's own font, large enough to read."""
+    d.text((x, y), text, fill=INK, font=lettering(max(10, int(size * s))))
 
 
 def star(d, cx, cy, r, fill):
@@ -558,7 +573,7 @@ def stegosaurus(d, x, base, s, rng):
                   fill=(200, 90, 60))
     beast(d, x, base, s, colour, body=(110, 48), leg=34, head=24, tail="thin", closed=True)
     for k in range(3):  # asleep
-        d.text((x + (120 + k * 22) * s, base - (150 + k * 24) * s), "z", fill=INK)
+        say(d, x + (120 + k * 22) * s, base - (170 + k * 28) * s, "z", s, 24 + 6 * k)
 
 
 @element("tyrannosaurus", "creature")
@@ -572,8 +587,8 @@ def tyrannosaurus(d, x, base, s, rng):
     d.line([(x + 40 * s, base - 140 * s), (x + 65 * s, base - 125 * s)], fill=colour, width=int(8 * s))
     eye(d, x + 50 * s, base - 252 * s, s)
     smile(d, x + 70 * s, base - 222 * s, s)
-    oval(d, x + 150 * s, base - 300 * s, 36 * s, 24 * s, WHITE)  # hic!
-    d.text((x + 132 * s, base - 306 * s), "hic!", fill=INK)
+    oval(d, x + 150 * s, base - 300 * s, 48 * s, 28 * s, WHITE)
+    say(d, x + 118 * s, base - 317 * s, "hic!", s, 26)
 
 
 # Pirates
@@ -799,7 +814,7 @@ def donkey(d, x, base, s, rng):
     hx, hy = beast(d, x, base, s, (160, 160, 170), body=(85, 42), leg=56, neck=30, head=30, ears="long", tail="thin",
                    snout=(210, 210, 215))
     smile(d, hx + 20 * s, hy + 18 * s, s)
-    d.text((hx - 10 * s, hy - 110 * s), "ha ha!", fill=INK)
+    say(d, hx - 30 * s, hy - 120 * s, "ha ha!", s, 24)
 
 
 @element("ducks", "creature")
@@ -875,7 +890,7 @@ def tiger(d, x, base, s, rng):
                    snout=(250, 240, 230), closed=True)
     for k in range(-3, 4):
         d.line([(x + k * 24 * s, base - 130 * s), (x + k * 24 * s + 8 * s, base - 95 * s)], fill=INK, width=int(7 * s))
-    d.text((hx - 20 * s, hy - 80 * s), "rrr...", fill=INK)
+    say(d, hx - 30 * s, hy - 90 * s, "rrr…", s, 28)
 
 
 @element("giraffe", "creature")

@@ -89,9 +89,9 @@ def paint_cover(request: BookRequest) -> Picture:
     pic = Picture()
     scene = theme.scene
     draw_scenery(pic, scene, COVER_TIME, world_for(request.seed), rng)
-    feet = 900
+    feet = 940  # the title's band covers the top quarter: the two friends stand large below it
     if scene.sea:
-        raft(pic.draw, 380, feet, 1.6)
-    ELEMENTS[companion].draw(pic, 700, feet, 1.5, rng)
-    draw_child(pic, character_look(request), 380, feet, 1.6, rng)
+        raft(pic.draw, 370, feet, 1.9)
+    ELEMENTS[companion].draw(pic, 720, feet, 1.7, rng)
+    draw_child(pic, character_look(request), 370, feet, 1.9, rng)
     return pic
