@@ -44,6 +44,7 @@ class Picture:
         self.drawn: list[str] = []  # the hero and the vocabulary's drawings, in the order they were drawn
         self.time = ""
         self.weather = ""
+        self.world: World | None = None  # the weather and palette the sky and scenery were drawn in
 
     def shows(self, key: str) -> None:
         self.drawn.append(key)
@@ -98,7 +99,7 @@ def draw_sky(pic: Picture, scene: Scene, time: str, world: World, rng: Random) -
         grey = (235, 235, 240) if time != "night" else (90, 95, 120)
         for _ in range({"clear": 0, "fair": 2, "cloudy": 5}[world.weather]):
             cloud(draw, rng.randint(0, SIZE - 100), rng.randint(60, 330), rng.uniform(0.7, 1.4), grey)
-    pic.time, pic.weather = time, world.weather
+    pic.time, pic.weather, pic.world = time, world.weather, world
 
 
 def draw_scenery(pic: Picture, scene: Scene, time: str, world: World, rng: Random) -> int:

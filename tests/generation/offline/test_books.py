@@ -102,8 +102,8 @@ def test_time_of_day_never_goes_backwards(theme, language, tmp_root):
 
 
 @pytest.mark.parametrize(("theme", "language"), BOOKS)
-def test_one_weather_for_the_whole_book(theme, language, tmp_root):
-    assert len({pic.weather for pic in book(theme, language, tmp_root).pictures}) == 1
+def test_one_weather_and_palette_for_the_whole_book(theme, language, tmp_root):
+    assert len({pic.world for pic in book(theme, language, tmp_root).pictures}) == 1
 
 
 @pytest.mark.parametrize(("theme", "language"), BOOKS)
