@@ -55,6 +55,13 @@ def time_of_page(index: int, page_count: int) -> str:
     return TIMES[min(2, (index - 1) * 3 // max(1, page_count - 2))]
 
 
+def tails_on_page(index: int, pages: int, tails: int, most: int) -> int:
+    """Spread the tails over the middle pages (a long book gets fewer per page), each used once at most."""
+    if not pages:
+        return 0
+    return min(most, (index + 1) * tails // pages - index * tails // pages)
+
+
 def page_order(words: ThemeWords, count: int, rng: random.Random) -> list[Named]:
     """The thing each middle page shows: every thing once in the seed's order, then again in the same order."""
     things = list(words.things)
@@ -99,9 +106,8 @@ def compose_story(request: BookRequest) -> Story:
         named = language.definite(thing.phrase) if again else thing.phrase
         sentences = [language.introduce.format(**fill)] if index == friend_from else []
         sentences.append(lead.format(**fill, thing=named, thing_bare=language.definite(thing.phrase)))
-        for _ in range(language.tails_per_page[band]):
-            if tails:
-                sentences.append(tails.pop().format(**fill))
+        for _ in range(tails_on_page(i, len(things), len(language.tails[band]), language.tails_per_page[band])):
+            sentences.append(tails.pop().format(**fill))
         texts.append(" ".join(sentences))
         beats.append(Beat((thing.key, *companion(index)), "world", time_of_page(index, request.page_count)))
     texts.append(language.ending[band].format(**fill))
