@@ -77,7 +77,7 @@ def paint_page(request: BookRequest, page_index: int, story: Story | None = None
             ELEMENTS[key].draw(pic, hero_x - side * 170, feet, 1.1, rng)
     if scene.sea:
         raft(pic.draw, hero_x, feet, 1.25)
-    draw_child(pic, character_look(request), hero_x, feet, 1.25, rng)
+    draw_child(pic, character_look(request), hero_x, feet, 1.25, rng, toward=-side)  # showing what the page names
     return pic
 
 

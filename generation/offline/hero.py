@@ -64,8 +64,8 @@ def head_of(feet_y: int, scale: float) -> tuple[int, int]:
     return neck_y - head_r + int(6 * scale), head_r
 
 
-def draw_child(pic, look: dict, x: int, feet_y: int, scale: float, rng) -> None:
-    """Draw the child standing at (x, feet_y); the look is the same on every page, the pose varies."""
+def draw_child(pic, look: dict, x: int, feet_y: int, scale: float, rng, toward: int | None = None) -> None:
+    """Draw the child standing at (x, feet_y), one arm raised toward `toward` (-1 left, 1 right; else either side)."""
     draw, s = pic.draw, scale
     body_w = int(90 * s)
     hip_y = feet_y - int(70 * s)
@@ -77,7 +77,7 @@ def draw_child(pic, look: dict, x: int, feet_y: int, scale: float, rng) -> None:
         draw.rectangle([lx - int(12 * s), hip_y, lx + int(12 * s), feet_y - int(14 * s)], fill=(60, 60, 90))
         draw.ellipse([lx - int(18 * s), feet_y - int(22 * s), lx + int(22 * s), feet_y + int(4 * s)], fill=boots)
     draw.rounded_rectangle([x - body_w // 2, neck_y, x + body_w // 2, hip_y + int(8 * s)], radius=int(28 * s), fill=outfit)
-    wave = rng.choice([-1, 1])  # one arm raised, side chosen per page
+    wave = toward or rng.choice([-1, 1])  # one arm raised: toward what the page shows, or either side
     for side in (-1, 1):
         sx, sy = x + side * body_w // 2, neck_y + int(22 * s)
         angle = -0.9 if side == wave else 0.5
