@@ -30,7 +30,7 @@ SUBJECTS = {
     EmailKind.REFUNDED: gettext_lazy("Your order for %(name)s has been refunded"),
     EmailKind.DELAYED: gettext_lazy("%(name)s's book is delayed"),
 }
-STAFF_LANGUAGE = "en"  # staff alerts are written for the operator, in English like the logs
+
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
@@ -155,7 +155,8 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
     order = email.order
     context = email_context(email)
-    with translation.override(order.language if order and email.kind != EmailKind.STAFF_ALERT else STAFF_LANGUAGE):
+    # Staff alerts are written for the operator, untranslated like the logs.
+    with translation.override(order.language if order else settings.LANGUAGE_CODE):
         if email.kind == EmailKind.STAFF_ALERT:
             subject = f"Hera staff alert: {email.note.splitlines()[0][:120]}" if email.note else "Hera staff alert"
         else:
