@@ -12,8 +12,8 @@ from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from generation.base import BookRequest, GenerationConfigError, GenerationError, Story
-from generation.faults import Fault, RequestRefused, settle
 from generation.book import build_book
+from generation.faults import Fault, RequestRefused, settle
 from generation.google import PICTURE_SIDES, GoogleGenerator
 from tests.fakes.genai_server import (
     API_KEY,
