@@ -342,10 +342,12 @@ class GoogleGenerator:
         Billed like one small call, and made only to settle a refusal or weather (generation/faults.py) and to check
         a paused setup again.
         """
-        if role == "story":
-            self._generate("story", settings.HERA_TEXT_MODEL, PROBE_STORY, story_config(PROBE_INSTRUCTION), count=False)
-        else:
-            self._generate("pictures", settings.HERA_IMAGE_MODEL, PROBE_PICTURE, picture_config(), count=False)
+        story = role == "story"
+        config = story_config(PROBE_INSTRUCTION) if story else picture_config()
+        # One try: the call it settles has spent the client's retries already.
+        config.http_options = types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1))
+        model = settings.HERA_TEXT_MODEL if story else settings.HERA_IMAGE_MODEL
+        self._generate(role, model, PROBE_STORY if story else PROBE_PICTURE, config, count=False)
 
     def _generate(
         self, role: str, model: str, contents, config: types.GenerateContentConfig, *, retry: bool = False,
