@@ -74,15 +74,14 @@ def claims_blocked(now: datetime | None = None) -> bool:
     return GenerationPause.objects.exclude(source=UPSTREAM, next_try_at__lte=now).exists()
 
 
-def trial_take(now: datetime) -> bool:
+def trial_take(now: datetime) -> None:
     """Let one claim through an upstream pause whose next try is due; the next waits a back-off (call it locked)."""
     pause = GenerationPause.objects.filter(source=UPSTREAM, next_try_at__lte=now).first()
     if pause is None:
-        return True
+        return
     pause.next_try_at = now + timedelta(seconds=max(1, pause.backoff_seconds))
     pause.save(update_fields=["next_try_at"])
     log.warning("generation paused (upstream): one claim goes through to try again")
-    return True
 
 
 def next_trial_at() -> datetime | None:
@@ -92,7 +91,7 @@ def next_trial_at() -> datetime | None:
 def paused_kind() -> str | None:
     """Return the kind of pause in force (configuration first), or None when generation runs."""
     sources = set(GenerationPause.objects.values_list("source", flat=True))
-    return next((kind for kind in KINDS if kind in sources), None if not sources else sorted(sources)[0])
+    return next((kind for kind in KINDS if kind in sources), min(sources, default=None))
 
 
 def paused_reason() -> str | None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
 from generation.base import BookRequest, GenerationError, Generator, Story
 from generation.book import build_book, clear_pages, new_book_name
-from generation.faults import Fault, settle
+from generation.faults import Fault, Verdict, settle
 
 from . import blips, emails, memory_guard, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
@@ -256,9 +256,16 @@ def build_order(order: Order, me: str) -> None:
 
 def order_settle_failure(order: Order, lease, exc: Exception, generator: Generator, me: str) -> None:
     """Act on whose fault the failure is (generation/faults.py): pause and hand back uncounted, or charge the book."""
-    verdict = settle(exc, generator)
+    try:
+        verdict = settle(exc, generator)
+    except Exception as probe_failure:  # a probe that breaks unexpectedly settles nothing: the book's own, as before
+        log.warning("order %s: the probe failed (%r)", order.reference, probe_failure)
+        verdict = Verdict(Fault.BOOK, f"{exc.__class__.__name__}: {exc}")
     if verdict.fault is not Fault.UPSTREAM:
-        pause.generation_resume(pause.UPSTREAM)  # the upstream answered (a refusal is an answer)
+        try:  # the upstream answered (a refusal is an answer)
+            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
+        except DatabaseUnreachable:
+            pass  # the failure below meets the same database and says so
     if verdict.fault is Fault.CONFIGURATION:
         # The operator's problem, not the book's: stop claiming first, then give the order back uncounted.
         order_release_and_pause(order, lease, verdict.reason, me, probe=verdict.role)

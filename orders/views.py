@@ -27,7 +27,7 @@ def order_status_payload(order: Order) -> dict:
     return {
         "status": order.status,
         "position": place,
-        "eta_minutes": None if delayed else selectors.eta_minutes(place),
+        "eta_minutes": None if delayed else selectors.order_eta_minutes(order, place),
         "delayed": delayed,
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,

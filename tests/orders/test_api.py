@@ -120,6 +120,19 @@ def test_status_of_a_waiting_order_while_generation_is_paused_is_delayed_without
 
 
 @pytest.mark.django_db
+def test_an_order_in_its_retry_back_off_keeps_its_place_and_promises_nothing_sooner(client, settings):
+    settings.HERA_MINUTES_PER_BOOK = 5
+    order = generating_order()
+    behind = make_order(status="queued")
+    queue.order_fail(order.pk, order.lease_token, "the model refused this book")
+    Order.objects.filter(pk=order.pk).update(not_before=timezone.now() + timedelta(minutes=14, seconds=30))
+
+    assert (status_of(client, order)["position"], status_of(client, order)["eta_minutes"]) == (1, 15)
+    assert (status_of(client, behind)["position"], status_of(client, behind)["eta_minutes"]) == (2, 10)
+    assert queue.order_claim_next("w2").pk == behind.pk  # the others are claimed meanwhile
+
+
+@pytest.mark.django_db
 def test_a_settled_order_is_not_delayed_by_a_pause(client):
     order = done_order(client)
     pause.generation_pause(pause.CONFIGURATION, "the key was refused")
