@@ -83,9 +83,9 @@ class StoryDraft(BaseModel):
 
 
 def default_retry_options() -> types.HttpRetryOptions:
-    """Return retries for rate limits and server errors: 5 attempts, backing off 2, 4, 8, 16 s plus jitter."""
+    """Return retries for rate limits and server errors: HERA_GENAI_RETRY_ATTEMPTS (5), backing off 2, 4, 8, 16 s."""
     return types.HttpRetryOptions(
-        attempts=5, initial_delay=2.0, max_delay=30.0, exp_base=2.0, jitter=1.0, http_status_codes=RETRYABLE_STATUS_CODES
+        attempts=settings.HERA_GENAI_RETRY_ATTEMPTS, initial_delay=2.0, max_delay=30.0, exp_base=2.0, jitter=1.0, http_status_codes=RETRYABLE_STATUS_CODES
     )
 
 

@@ -301,6 +301,9 @@ HERA_GENERATION_RECHECK_SECONDS = env_int("HERA_GENERATION_RECHECK_SECONDS", 300
 # Upstream weather (429, 5xx, timeouts) pauses generation; one claim tries again after a back-off that starts here and
 # doubles up to the cap. The cap plus django-q2's scheduler (every 30 s) keeps a resumption within a minute of the
 # upstream's return.
+# Tries per Gemini call for 408/429/5xx and lost connections (google-genai's own retries, 2 s doubling) before the
+# call counts as the upstream's weather.
+HERA_GENAI_RETRY_ATTEMPTS = env_int("HERA_GENAI_RETRY_ATTEMPTS", 5, minimum=1)
 HERA_UPSTREAM_BACKOFF_SECONDS = env_int("HERA_UPSTREAM_BACKOFF_SECONDS", 5, minimum=1)
 HERA_UPSTREAM_BACKOFF_MAX_SECONDS = min(60, env_int("HERA_UPSTREAM_BACKOFF_MAX_SECONDS", 30, minimum=1))
 # Estimated cost, in US dollars per million tokens, from https://ai.google.dev/gemini-api/docs/pricing (paid tier,

@@ -261,6 +261,12 @@ class FakeGenAIServer(LocalHTTPServer):
             self.refusals.append(refusal)
         return refusal
 
+    def lift(self, refusal: Refusal) -> None:
+        """End one staged failure (an outage window closes), leaving the others."""
+        with self._lock:
+            if refusal in self.refusals:
+                self.refusals.remove(refusal)
+
     def clear_refusals(self) -> None:
         """Google is back: answer normally again."""
         with self._lock:
