@@ -101,6 +101,9 @@ def test_ten_paid_books_through_kills_stops_outages_and_one_refusal(clusters, fa
     assert sorted(refused.emails.values_list("kind", flat=True)) == [EmailKind.FAILED, EmailKind.QUEUED, EmailKind.STAFF_ALERT]
     assert OutboundEmail.objects.filter(kind=EmailKind.STAFF_ALERT).count() == 1
     assert not OutboundEmail.objects.filter(kind=EmailKind.DELAYED).exists()
+    notes = list(OrderEvent.objects.values_list("note", flat=True))
+    assert any("expired during attempt" in note for note in notes)  # a kill struck a book mid-way
+    assert any("not counted" in note and "503 UNAVAILABLE" in note for note in notes)  # an outage handed one back
     logs = "".join(path.read_text() for path in clusters.tmp_path.glob("*.log"))
     assert "generation paused (upstream)" in logs  # the outages paused generation, they did not fail books
     assert "generation resumed (upstream)" in logs
