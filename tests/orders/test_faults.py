@@ -210,7 +210,11 @@ def test_a_book_whose_own_calls_meet_weather_while_probes_pass_is_charged_from_t
     assert (order.status, order.attempts) == (Status.QUEUED, 1)  # now an attempt of its own
     time_passes()
     tasks.process_next_order()
-    assert Order.objects.get(pk=order.pk).status == Status.FAILED
+    order.refresh_from_db()
+    assert order.status == Status.FAILED
+
+    order.staff_retry(actor="staff")  # a fresh start: the next such attempt is uncounted again
+    assert (order.attempts, order.weather_strikes) == (0, 0)
 
 
 def test_a_pause_past_15_minutes_alerts_staff_once():
