@@ -24,6 +24,7 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field
 
+from generation import faults
 from generation.base import BookRequest, GenerationConfigError, GenerationError, ModelUsage, Story, UsageMeter
 from generation.pictures import save_answer_as_jpeg
 
@@ -33,9 +34,6 @@ logger = logging.getLogger("hera.generation")
 PICTURE_SIDES = {"1K": 1024, "2K": 2048, "4K": 4096}
 # The page is square (generation/pdf.py); 1:1 is one of the image model's aspect ratios (docs/image-generation).
 ASPECT_RATIO = "1:1"
-# Answers that mean the request or the setup is wrong, not this book: a refused key (400 API_KEY_INVALID, 401,
-# 403), an unknown or shut-down model (404), a malformed request such as a field this API version lacks (400).
-CONFIGURATION_STATUS_CODES = {400, 401, 403, 404}
 REQUEST_TIMEOUT_MS = 180_000  # an image can take a minute; beyond three the connection is presumed dead
 RETRYABLE_STATUS_CODES = [408, 429, 500, 502, 503, 504]
 # Finish reasons that mean "a filter stopped the answer", as opposed to a truncation or a normal stop.
@@ -59,6 +57,10 @@ SOFTER = (
     "Keep everything calm, gentle and everyday: fully clothed characters, no danger, no weapons, no injuries, "
     "nothing scary or sad, simple friendly settings."
 )
+# What a probe asks: nothing any filter refuses, nothing about a customer (generation/faults.py settles with it).
+PROBE_STORY = "Write a two-page story about a small grey cat who finds a red ball in the garden."
+PROBE_PICTURE = "A small grey cat sitting next to a red ball on green grass, soft watercolour. " + NO_TEXT
+PROBE_INSTRUCTION = "You write short, gentle children's picture books, in English."
 REFERENCE_NOTE = (
     "The attached picture shows the main character as already drawn in this book: keep exactly the same face, "
     "hair, skin, clothes and colours."
@@ -81,9 +83,9 @@ class StoryDraft(BaseModel):
 
 
 def default_retry_options() -> types.HttpRetryOptions:
-    """Return retries for rate limits and server errors: 5 attempts, backing off 2, 4, 8, 16 s plus jitter."""
+    """Return retries for rate limits and server errors: HERA_GENAI_RETRY_ATTEMPTS (5), backing off 2, 4, 8, 16 s."""
     return types.HttpRetryOptions(
-        attempts=5, initial_delay=2.0, max_delay=30.0, exp_base=2.0, jitter=1.0, http_status_codes=RETRYABLE_STATUS_CODES
+        attempts=settings.HERA_GENAI_RETRY_ATTEMPTS, initial_delay=2.0, max_delay=30.0, exp_base=2.0, jitter=1.0, http_status_codes=RETRYABLE_STATUS_CODES
     )
 
 
@@ -140,6 +142,18 @@ def picture_side() -> int:
 
 def image_config() -> types.ImageConfig:
     return types.ImageConfig(aspect_ratio=ASPECT_RATIO, image_size=settings.HERA_IMAGE_SIZE)
+
+
+def story_config(instruction: str) -> types.GenerateContentConfig:
+    """Return the story call's configuration: JSON in Hera's schema (a probe repeats it)."""
+    return types.GenerateContentConfig(
+        system_instruction=instruction, response_mime_type="application/json", response_schema=StoryDraft
+    )
+
+
+def picture_config() -> types.GenerateContentConfig:
+    """Return a picture call's configuration: the IMAGE modality at HERA_IMAGE_SIZE (a probe repeats it)."""
+    return types.GenerateContentConfig(response_modalities=["IMAGE"], image_config=image_config())
 
 
 def is_blocked(response: types.GenerateContentResponse) -> bool:
@@ -237,13 +251,7 @@ class GoogleGenerator:
         started = time.monotonic()
         for softened in (False, True):
             instruction = story_instruction(request) + (f"\n- {SOFTER}" if softened else "")
-            response = self._generate(
-                "story", model, story_prompt(request),
-                types.GenerateContentConfig(
-                    system_instruction=instruction, response_mime_type="application/json", response_schema=StoryDraft
-                ),
-                retry=softened,
-            )
+            response = self._generate("story", model, story_prompt(request), story_config(instruction), retry=softened)
             if not (is_blocked(response) and not softened):
                 break
             logger.warning("story blocked model=%s: %s; retrying once, softened", model, refusal_reason(response))
@@ -267,7 +275,7 @@ class GoogleGenerator:
         """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG; retry a refusal once, softened."""
         model = settings.HERA_IMAGE_MODEL
         started = time.monotonic()
-        config = types.GenerateContentConfig(response_modalities=["IMAGE"], image_config=image_config())
+        config = picture_config()
         hero = reference.read_bytes() if reference else None  # about 40 KB, read per call rather than kept
         for softened in (False, True):
             parts = [types.Part.from_text(text=picture_prompt(story, page_index, softened=softened, reference=bool(hero)))]
@@ -328,19 +336,32 @@ class GoogleGenerator:
                 findings.append((True, f"The {role} model {model} exists ({found.display_name or model}) and offers generateContent."))
         return findings
 
+    def probe(self, role: str) -> None:
+        """Repeat a `role` call's model and configuration with a neutral prompt; raise as that call would.
+
+        Billed like one small call, and made only to settle a refusal or weather (generation/faults.py) and to check
+        a paused setup again.
+        """
+        story = role == "story"
+        config = story_config(PROBE_INSTRUCTION) if story else picture_config()
+        # One try: the call it settles has spent the client's retries already.
+        config.http_options = types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1))
+        model = settings.HERA_TEXT_MODEL if story else settings.HERA_IMAGE_MODEL
+        self._generate(role, model, PROBE_STORY if story else PROBE_PICTURE, config, count=False)
+
     def _generate(
-        self, role: str, model: str, contents, config: types.GenerateContentConfig, *, retry: bool = False
+        self, role: str, model: str, contents, config: types.GenerateContentConfig, *, retry: bool = False,
+        count: bool = True,
     ) -> types.GenerateContentResponse:
-        """Call generate_content and count it; API refusals of the setup become GenerationConfigError."""
+        """Call generate_content and count it; an API error is raised as its kind (generation/faults.py)."""
         try:
             response = self.client.models.generate_content(model=model, contents=contents, config=config)
         except errors.APIError as exc:
-            message = f"Gemini ({model}) answered {exc.code} {exc.status}: {exc.message}"
-            if exc.code in CONFIGURATION_STATUS_CODES:
-                raise GenerationConfigError(message) from exc
-            raise GenerationError(message) from exc
+            raise faults.api_error(exc.code, exc.status, exc.message, exc.details, model=model, role=role) from exc
         except httpx2.HTTPError as exc:
-            raise GenerationError(f"Gemini ({model}) could not be reached: {exc!r}") from exc
+            raise faults.unreachable(model, exc, role=role) from exc
+        if not count:
+            return response
         usage = usage_of(response)
         usage.retries = int(retry)
         self.meter.record(role, usage)

@@ -259,6 +259,9 @@ if not DEBUG and HERA_BASE_URL.startswith("https://"):
 EMAIL_HOST = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hera <livres@hera.local>")
 EMAIL_TIMEOUT = 10
+# Staff emails (a paid order failed, a long pause of generation): HERA_STAFF_EMAIL, else the first of Django's ADMINS.
+ADMINS: list[tuple[str, str]] = []
+HERA_STAFF_EMAIL = env_str("HERA_STAFF_EMAIL") or (ADMINS[0][1] if ADMINS else "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
@@ -295,6 +298,14 @@ if HERA_IMAGE_SIZE not in {"1K", "2K", "4K"}:
     raise ImproperlyConfigured(f"HERA_IMAGE_SIZE must be 1K, 2K or 4K, not {HERA_IMAGE_SIZE!r}.")
 # A paused generation (a configuration error) is checked again this often, with a free models.get call.
 HERA_GENERATION_RECHECK_SECONDS = env_int("HERA_GENERATION_RECHECK_SECONDS", 300, minimum=10)
+# Upstream weather (429, 5xx, timeouts) pauses generation; one claim tries again after a back-off that starts here and
+# doubles up to the cap. The cap plus django-q2's scheduler (every 30 s) keeps a resumption within a minute of the
+# upstream's return.
+# Tries per Gemini call for 408/429/5xx and lost connections (google-genai's own retries, 2 s doubling) before the
+# call counts as the upstream's weather.
+HERA_GENAI_RETRY_ATTEMPTS = env_int("HERA_GENAI_RETRY_ATTEMPTS", 5, minimum=1)
+HERA_UPSTREAM_BACKOFF_SECONDS = env_int("HERA_UPSTREAM_BACKOFF_SECONDS", 5, minimum=1)
+HERA_UPSTREAM_BACKOFF_MAX_SECONDS = min(60, env_int("HERA_UPSTREAM_BACKOFF_MAX_SECONDS", 30, minimum=1))
 # Estimated cost, in US dollars per million tokens, from https://ai.google.dev/gemini-api/docs/pricing (paid tier,
 # read 2026-12-01): gemini-3.5-flash-lite $0.30 in / $2.50 out; gemini-3.1-flash-image $0.50 in (text and image),
 # $60 per million image tokens out (a 2K picture is 1,680 tokens, about $0.10), $3 for its text and thinking output.

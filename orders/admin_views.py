@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from . import scaling, selectors, staff
 from .models import Kind, Order, Priority, Status, WorkerHeartbeat
-from .pause import paused_reason
+from .pause import pauses
 
 QUEUE_REFRESH_SECONDS = 3
 QUEUE_OPERATIONS = {"move_to_front": staff.order_move_to_front, "cancel": staff.order_cancel}
@@ -123,7 +123,7 @@ def live_queue(now: datetime) -> dict:
         "generating": generating_rows,
         "waiting": [waiting_row(order, rank, labels, now) for rank, order in enumerate(waiting, start=first_waiting)],
         "heartbeats": list(WorkerHeartbeat.objects.order_by("-seen_at")[:10]),
-        "generation_paused": paused_reason(),
+        "generation_pauses": pauses(),
         "today": today_stats(now),
         "now": now,
         **scaling.admin_context(),

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from . import selectors
-from .models import EmailKind, Order, OutboundEmail
+from .models import EmailKind, Kind, Order, OutboundEmail
 
 log = logging.getLogger("hera.emails")
 
@@ -28,7 +28,9 @@ SUBJECTS = {
     EmailKind.READY: gettext_lazy("%(name)s's book is ready"),
     EmailKind.FAILED: gettext_lazy("We could not create %(name)s's book"),
     EmailKind.REFUNDED: gettext_lazy("Your order for %(name)s has been refunded"),
+    EmailKind.DELAYED: gettext_lazy("%(name)s's book is delayed"),
 }
+
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
@@ -45,6 +47,32 @@ def outbox_add(order: Order, kind: str, *, dedupe_key: str | None = None) -> Out
     # failure of that change to its caller (the worker would delete the book it just finished).
     transaction.on_commit(lambda: email_deliver_soon(email.pk), robust=True)
     return email
+
+
+def outbox_staff_alert(note: str, *, dedupe_key: str, order: Order | None = None) -> OutboundEmail | None:
+    """Add one `staff_alert` to HERA_STAFF_EMAIL (once per `dedupe_key`); nothing when no staff address is set."""
+    if not settings.HERA_STAFF_EMAIL:
+        log.warning("staff alert not sent (HERA_STAFF_EMAIL is not set): %s", note)
+        return None
+    email, created = OutboundEmail.objects.get_or_create(
+        dedupe_key=dedupe_key[:150],
+        defaults={"order": order, "kind": EmailKind.STAFF_ALERT, "to": settings.HERA_STAFF_EMAIL, "note": note},
+    )
+    if not created:
+        return None
+    transaction.on_commit(lambda: email_deliver_soon(email.pk), robust=True)
+    return email
+
+
+def outbox_order_failed(order: Order) -> None:
+    """Tell the customer their book could not be made and, for a paid order, staff (call it with the change)."""
+    outbox_add(order, EmailKind.FAILED)
+    if order.kind == Kind.PAID:
+        stamp = f"{order.finished_at:%Y%m%dT%H%M%S.%f}" if order.finished_at else "0"
+        outbox_staff_alert(
+            f"Paid order {order.reference} ended failed after {order.attempts} attempt(s): {order.last_error}",
+            dedupe_key=f"order-{order.pk}-staff_alert-failed-{stamp}", order=order,
+        )
 
 
 def email_resend_ready(order: Order) -> OutboundEmail:
@@ -102,7 +130,7 @@ def email_deliver_due(emails) -> bool | None:
         email.attempts += 1
         email.last_error = ""
         email.save(update_fields=["sent_at", "attempts", "last_error"])
-    log.info("email sent %s to order %s (attempt %d)", email.kind, email.order.reference, email.attempts)
+    log.info("email sent %s to %s (attempt %d)", email.kind, recipient_label(email), email.attempts)
     return True
 
 
@@ -114,17 +142,25 @@ def email_record_failure(email: OutboundEmail, exc: Exception) -> None:
     email.save(update_fields=["attempts", "next_attempt_at", "last_error"])
     # An SMTP refusal quotes the recipient: staff see it on the order; the log's filter (hera.log_filters) hides it.
     log.warning(
-        "email failed %s to order %s attempt %d, retry in %ds: %s",
-        email.kind, email.order.reference, email.attempts, delay, email.last_error,
+        "email failed %s to %s attempt %d, retry in %ds: %s",
+        email.kind, recipient_label(email), email.attempts, delay, email.last_error,
     )
+
+
+def recipient_label(email: OutboundEmail) -> str:
+    return f"order {email.order.reference}" if email.order else "staff"
 
 
 def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
     order = email.order
     context = email_context(email)
-    with translation.override(order.language):
-        subject = SUBJECTS[email.kind] % {"name": order.child_name}
+    # Staff alerts are written for the operator, untranslated like the logs.
+    with translation.override(order.language if order else settings.LANGUAGE_CODE):
+        if email.kind == EmailKind.STAFF_ALERT:
+            subject = f"Hera staff alert: {email.note.splitlines()[0][:120]}" if email.note else "Hera staff alert"
+        else:
+            subject = SUBJECTS[email.kind] % {"name": order.child_name}
         text = render_to_string(f"emails/{email.kind}.txt", context)
         html = render_to_string(f"emails/{email.kind}.html", context)
     message = EmailMultiAlternatives(
@@ -141,6 +177,8 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
 def email_context(email: OutboundEmail) -> dict:
     """Everything the templates show; the place in line is computed now, when the email leaves."""
     order = email.order
+    if order is None:
+        return {"kind": email.kind, "note": email.note, "admin_url": settings.HERA_BASE_URL + reverse("admin:orders_order_queue")}
     position = selectors.position(order)
     return {
         "order": order,
@@ -150,4 +188,6 @@ def email_context(email: OutboundEmail) -> dict:
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),
+        "note": email.note,
+        "admin_url": settings.HERA_BASE_URL + reverse("admin:orders_order_change", args=[order.pk]),
     }

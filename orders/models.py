@@ -69,6 +69,9 @@ TRANSITIONS: dict[str, Transition] = {
     "recover": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     # The generator's setup failed (a refused key, a shut-down model): the attempt is not counted (orders/pause.py).
     "release": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
+    # The book's own calls met weather while a neutral probe of the same call was answered: handed back after a
+    # back-off, uncounted the first time (generation/faults.py, orders/queue.py).
+    "defer": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     "fail": Transition(frozenset({Status.GENERATING}), Status.FAILED),
     # A pending order is cancelled only by its failed payment; staff cancel what is in line (orders/staff.py).
     "cancel": Transition(frozenset({Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING}), Status.CANCELLED),
@@ -154,6 +157,9 @@ class Order(models.Model):
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
     worker_id = models.CharField(max_length=100, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Attempts whose calls failed with 5xx or timeouts while a neutral probe of the same call passed: from the second
+    # one on, such an attempt is charged as the book's own fault, so no order loops at the head of the queue.
+    weather_strikes = models.PositiveSmallIntegerField(default=0, editable=False)
     last_error = models.TextField(blank=True, editable=False)
 
     # Progress and result. `story` is the checkpoint of the written story; finished pages are files in storage.
@@ -292,6 +298,19 @@ class Order(models.Model):
             **self._lease_cleared(),
         )
 
+    def defer(self, *, actor: str, reason: str, delay_seconds: int) -> "OrderEvent":
+        """Give the order back uncounted after weather only its own calls met; not claimable before the back-off."""
+        return self._transition(
+            "defer",
+            actor=actor,
+            note=f"handed back after weather only this book met, attempt {self.attempts} not counted: {reason}",
+            attempts=max(0, self.attempts - 1),
+            weather_strikes=self.weather_strikes + 1,
+            last_error=reason,
+            not_before=timezone.now() + timedelta(seconds=delay_seconds),
+            **self._lease_cleared(),
+        )
+
     def recover(self, *, actor: str = "recovery") -> "OrderEvent":
         """Return an order whose worker vanished to the queue, in its original place."""
         return self._transition(
@@ -328,6 +347,7 @@ class Order(models.Model):
             actor=actor,
             note=note or "retried by staff",
             attempts=0,
+            weather_strikes=0,
             last_error="",
             queued_at=self.queued_at or timezone.now(),
             not_before=None,
@@ -341,6 +361,7 @@ class Order(models.Model):
             actor=actor,
             note=note or "regeneration requested",
             attempts=0,
+            weather_strikes=0,
             last_error="",
             queued_at=timezone.now(),
             not_before=None,
@@ -388,6 +409,8 @@ class EmailKind(models.TextChoices):
     READY = "ready", _("Book ready")
     FAILED = "failed", _("Generation failed")
     REFUNDED = "refunded", _("Refunded")
+    DELAYED = "delayed", _("Book delayed")
+    STAFF_ALERT = "staff_alert", _("Staff alert")
 
 
 class OutboundEmail(models.Model):
@@ -396,8 +419,10 @@ class OutboundEmail(models.Model):
     `dedupe_key` makes "at most once per order and kind" a database fact; a staff resend gets a key of its own.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
+    # None for a staff alert about generation as a whole (a long pause).
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    note = models.TextField(blank=True, help_text="What a staff alert says.")
     dedupe_key = models.CharField(max_length=150, unique=True)
     to = models.EmailField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
@@ -413,7 +438,7 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} email for {self.order.reference}"
+        return f"{self.kind} email for {self.order.reference if self.order else 'staff'}"
 
     @property
     def message_id(self) -> str:
@@ -435,6 +460,12 @@ class GenerationPause(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     paused_at = models.DateTimeField(default=timezone.now)
     checked_at = models.DateTimeField(default=timezone.now)
+    # Upstream weather: when one claim may go through to try again, and the back-off that led there.
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    backoff_seconds = models.PositiveIntegerField(default=0)
+    # The kind of call refused ("story" or "pictures"): a recheck repeats it with a neutral prompt.
+    probe = models.CharField(max_length=20, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["paused_at"]

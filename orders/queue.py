@@ -16,9 +16,9 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from . import selectors
-from .emails import outbox_add
+from .emails import outbox_add, outbox_order_failed
 from .models import EmailKind, LeaseLost, Order, OrderEvent, Priority, Status, WorkerHeartbeat
-from .pause import generation_paused
+from .pause import claims_blocked, trial_take
 
 log = logging.getLogger("hera.queue")
 
@@ -45,6 +45,21 @@ def wake_worker() -> None:
     async_task("orders.tasks.process_next_order", task_name="process_next_order", q_options={"group": "queue"})
 
 
+TRIAL_SCHEDULE = "hera-upstream-trial"
+
+
+def wake_worker_at(when) -> None:
+    """Ask the cluster to look at the queue at `when` (django-q2's scheduler looks every 30 s)."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name=TRIAL_SCHEDULE,
+        defaults={
+            "func": "orders.tasks.process_next_order", "schedule_type": Schedule.ONCE, "repeats": 1, "next_run": when,
+        },
+    )
+
+
 def order_enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = None) -> bool:
     """Queue a new or just-paid order once; return False when it was already past that point."""
     with transaction.atomic():
@@ -64,10 +79,13 @@ def order_enqueue(order: Order, *, actor: str, note: str = "", priority: int | N
 
 
 def order_claim_next(claimer: str | None = None) -> Order | None:
-    """Claim the next ready order under a fresh lease, unless generation is paused or every slot is taken."""
+    """Claim the next ready order under a fresh lease, unless generation is paused or every slot is taken.
+
+    An upstream pause whose next try is due lets one claim through (its trial) and pushes the next try back.
+    """
     claimer = claimer or worker_id()
     leases_recover_expired()
-    if generation_paused():
+    if claims_blocked():
         return None
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -79,6 +97,9 @@ def order_claim_next(claimer: str | None = None) -> Order | None:
         order = Order.objects.ready(now).in_claim_order().select_for_update(skip_locked=True).first()
         if order is None:
             return None
+        if claims_blocked(now):  # another claimer took the trial while this one waited for the lock
+            return None
+        trial_take(now)
         order.claim(worker_id=claimer, lease_seconds=settings.HERA_LEASE_SECONDS)
     log.info(
         "order claimed %s by %s attempt %d/%d, %d left in queue",
@@ -184,7 +205,7 @@ def order_fail(order_id: int, lease_token, error: str, *, worker_id: str = "work
         order = _fenced(order_id, lease_token)
         if order.attempts >= settings.HERA_MAX_ATTEMPTS:
             order.fail(error=error, actor=worker_id)
-            outbox_add(order, EmailKind.FAILED)
+            outbox_order_failed(order)
         else:
             order.retry_later(error=error, actor=worker_id, delay_seconds=retry_delay_seconds(order.attempts))
     log.warning(
@@ -193,6 +214,19 @@ def order_fail(order_id: int, lease_token, error: str, *, worker_id: str = "work
         "" if order.status == Status.FAILED else " (will retry)",
     )
     return order
+
+
+def order_defer(order_id: int, lease_token, reason: str, *, worker_id: str = "worker") -> Order:
+    """Hand back a book whose own calls met weather while a probe passed: uncounted the first time, after a back-off;
+    from the second time on, a failed attempt of its own (so it cannot loop at the head of the queue)."""
+    with transaction.atomic():
+        order = _fenced(order_id, lease_token)
+        if order.weather_strikes < 1:
+            order.defer(actor=worker_id, reason=reason[:2000], delay_seconds=retry_delay_seconds(1))
+    if order.status == Status.QUEUED:
+        log.warning("order deferred %s, attempt not counted, weather only this book met: %s", order.reference, reason)
+        return order
+    return order_fail(order_id, lease_token, reason, worker_id=worker_id)
 
 
 # What a worker's write left behind, looked for when its connection was lost around the COMMIT (orders/blips.py).
@@ -229,7 +263,7 @@ def leases_recover_expired() -> int:
                 order.fail(
                     error=f"the worker lost its lease on each of {order.attempts} attempts", actor="recovery"
                 )
-                outbox_add(order, EmailKind.FAILED)
+                outbox_order_failed(order)
             else:
                 worker = order.worker_id
                 order.recover()

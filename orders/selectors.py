@@ -7,6 +7,7 @@ import math
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Order, Status
 
@@ -47,6 +48,15 @@ def eta_minutes(position_in_line: int | None) -> int | None:
     if position_in_line is None:
         return None
     return math.ceil(position_in_line / settings.HERA_CONCURRENT_GENERATIONS) * settings.HERA_MINUTES_PER_BOOK
+
+
+def order_eta_minutes(order: Order, position_in_line: int | None, now=None) -> int | None:
+    """Return the order's ETA: its place's, but never before its retry back-off (`not_before`) ends."""
+    eta = eta_minutes(position_in_line)
+    if eta is None or order.status != Status.QUEUED or order.not_before is None:
+        return eta
+    waiting = (order.not_before - (now or timezone.now())).total_seconds()
+    return max(eta, math.ceil(waiting / 60))
 
 
 def queue_summary() -> dict:

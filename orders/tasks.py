@@ -18,8 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
-from generation.base import BookRequest, GenerationConfigError, Generator, Story
+from generation.base import BookRequest, GenerationError, Generator, Story
 from generation.book import build_book, clear_pages, new_book_name
+from generation.faults import Fault, Verdict, settle
 
 from . import blips, emails, memory_guard, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
@@ -57,6 +58,9 @@ def wake_for_next_order() -> None:
     queue.heartbeat_record(queue.cluster_id())
     if Order.objects.ready().exists():
         queue.wake_worker()
+        trial_at = pause.next_trial_at()
+        if trial_at is not None:
+            queue.wake_worker_at(trial_at)
 
 
 def queue_tick() -> None:
@@ -72,6 +76,7 @@ def queue_tick() -> None:
     if Order.objects.ready().exists() and live < settings.HERA_CONCURRENT_GENERATIONS:
         log.info("queue tick: orders waiting and a free slot (%d recovered), waking the worker", recovered)
         queue.wake_worker()
+    pause.pause_notices_add()
     emails.email_deliver_pending()
     try:
         scaling.scale_evaluate()
@@ -86,9 +91,11 @@ def queue_tick() -> None:
 
 
 def generation_pause_recheck() -> bool:
-    """While paused for the generator's setup, check it again (models.get, nothing billed) at once if the setup
-    changed (a worker restarted with a corrected variable), else every HERA_GENERATION_RECHECK_SECONDS; resume
-    when it works. Return whether generation resumed."""
+    """While paused for the generator's setup, check it again at once if the setup changed (a worker restarted with a
+    corrected variable), else every HERA_GENERATION_RECHECK_SECONDS: models.get (free), then the refused call again
+    with a neutral prompt (a refused request shape is invisible to models.get); resume when both pass. An idle
+    upstream pause is probed when its next try is due. Return whether generation resumed."""
+    upstream_pause_recheck()
     paused = GenerationPause.objects.filter(source=pause.CONFIGURATION).first()
     if paused is None:
         return False
@@ -98,12 +105,34 @@ def generation_pause_recheck() -> bool:
         return False
     try:
         problems = [text for ok, text in check_configuration() if not ok]
-    except Exception as exc:  # an unknown generator, an SDK refusing its own arguments: still the setup's fault
-        problems = [f"{exc.__class__.__name__}: {exc}"]
+        if not problems and paused.probe:
+            probe_generator(paused.probe)
+    except Exception as exc:  # a refused probe, an unknown generator, an SDK refusing its own arguments: the setup's
+        problems = [str(exc) if isinstance(exc, GenerationError) else f"{exc.__class__.__name__}: {exc}"]
     if problems:
-        pause.generation_pause(pause.CONFIGURATION, " ".join(problems), fingerprint=fingerprint)
+        pause.generation_pause(pause.CONFIGURATION, " ".join(problems), fingerprint=fingerprint, probe=paused.probe)
         return False
     return pause.generation_resume(pause.CONFIGURATION)
+
+
+def probe_generator(role: str) -> None:
+    """Repeat a `role` call of the generator with a neutral prompt (generators with nothing to refuse have no probe)."""
+    probe = getattr(get_generator(), "probe", None)
+    if probe is not None:
+        probe(role)
+
+
+def upstream_pause_recheck() -> None:
+    """With no order to try it on, probe an upstream pause once its next try is due: lift it, or wait longer."""
+    paused = GenerationPause.objects.filter(source=pause.UPSTREAM, next_try_at__lte=timezone.now()).first()
+    if paused is None or Order.objects.ready().exists():
+        return  # a real claim is the trial
+    try:
+        probe_generator(paused.probe or "story")
+    except GenerationError as exc:
+        pause.generation_pause(pause.UPSTREAM, str(exc), probe=paused.probe, retry_at=getattr(exc, "retry_at", None))
+        return
+    pause.generation_resume(pause.UPSTREAM)
 
 
 def book_request(order: Order) -> BookRequest:
@@ -203,20 +232,14 @@ def build_order(order: Order, me: str) -> None:
         # recovery puts the order back in its place, to resume from its pages.
         log.warning("order %s: stopping without writing, the lease will lapse (%s)", order.reference, exc)
         return
-    except GenerationConfigError as exc:
-        # The operator's problem, not the book's: stop claiming first, then give the order back uncounted.
-        discard(new_pdf)
-        order_release_and_pause(order, lease, str(exc), me)
-        return
     except memory_guard.MemoryHigh as exc:
         # This process ends after the task (recycle), which frees what it held; claiming waits for memory.
         discard(new_pdf)
         order_release_and_pause(order, lease, f"memory: {exc}", me, source=memory_guard.MEMORY)
         return
     except Exception as exc:
-        log.exception("order %s: generation failed", order.reference)
         discard(new_pdf)
-        order_record_failure(order, lease, f"{exc.__class__.__name__}: {exc}", me)
+        order_settle_failure(order, lease, exc, generator, me)
         return
     finally:
         keeper.stop()
@@ -231,11 +254,51 @@ def build_order(order: Order, me: str) -> None:
         log.warning("order %s: page checkpoints left for the housekeeping", order.reference, exc_info=True)
 
 
-def order_record_failure(order: Order, lease, error: str, me: str) -> None:
+def order_settle_failure(order: Order, lease, exc: Exception, generator: Generator, me: str) -> None:
+    """Act on whose fault the failure is (generation/faults.py): pause and hand back uncounted, or charge the book."""
+    try:
+        verdict = settle(exc, generator)
+    except Exception as probe_failure:  # a probe that breaks unexpectedly settles nothing: the book's own, as before
+        log.warning("order %s: the probe failed (%r)", order.reference, probe_failure)
+        verdict = Verdict(Fault.BOOK, f"{exc.__class__.__name__}: {exc}")
+    if verdict.fault is not Fault.UPSTREAM:
+        try:  # the upstream answered (a refusal is an answer)
+            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
+        except DatabaseUnreachable:
+            pass  # the failure below meets the same database and says so
+    if verdict.fault is Fault.CONFIGURATION:
+        # The operator's problem, not the book's: stop claiming first, then give the order back uncounted.
+        order_release_and_pause(order, lease, verdict.reason, me, probe=verdict.role)
+    elif verdict.fault is Fault.UPSTREAM:
+        # The world's weather: the book goes back with its pages, uncounted, and claims wait for a trial.
+        order_release_and_pause(
+            order, lease, verdict.reason, me, source=pause.UPSTREAM, probe=verdict.role, retry_at=verdict.retry_at
+        )
+        wake_for_trial()
+    elif verdict.weather_for_one_book:
+        log.warning("order %s: its calls fail while the same call for another book passes", order.reference)
+        order_record_failure(order, lease, verdict.reason, me, defer=True)
+    else:
+        log.error("order %s: generation failed (the book's own): %s", order.reference, verdict.reason, exc_info=exc)
+        order_record_failure(order, lease, verdict.reason, me)
+
+
+def wake_for_trial() -> None:
+    """Have the worker look at the queue when the upstream pause lets its next claim through."""
+    trial_at = pause.next_trial_at()
+    if trial_at is not None:
+        try:
+            queue.wake_worker_at(trial_at)
+        except Exception:
+            log.warning("could not schedule the next try; queue_tick will wake the worker", exc_info=True)
+
+
+def order_record_failure(order: Order, lease, error: str, me: str, *, defer: bool = False) -> None:
     """Record the failed attempt, unless the lease is gone or the database stays away (the lease then lapses)."""
     try:
+        record = queue.order_defer if defer else queue.order_fail
         ride_out_blips(
-            lambda: queue.order_fail(order.pk, lease, error, worker_id=me),
+            lambda: record(order.pk, lease, error, worker_id=me),
             what=f"recording the failure of #{order.pk}",
             landed=lambda: queue.failure_recorded(order.pk, error, me),
         )
@@ -245,13 +308,17 @@ def order_record_failure(order: Order, lease, error: str, me: str) -> None:
         log.warning("order %s: database unreachable, the failure is not recorded; the lease will lapse", order.reference)
 
 
-def order_release_and_pause(order: Order, lease, reason: str, me: str, source: str = pause.CONFIGURATION) -> None:
-    """Pause generation for `source` (its configuration, or memory), then give the order back uncounted (both safe to
-    run again)."""
+def order_release_and_pause(
+    order: Order, lease, reason: str, me: str, source: str = pause.CONFIGURATION, *, probe: str = "", retry_at=None
+) -> None:
+    """Pause generation for `source` (its configuration, the upstream's weather, or memory), then give the order back
+    uncounted with its pages (both safe to run again)."""
     fingerprint = configuration_fingerprint() if source == pause.CONFIGURATION else ""
     try:
         ride_out_blips(
-            lambda: pause.generation_pause(source, reason, fingerprint=fingerprint),
+            lambda: pause.generation_pause(
+                source, reason, fingerprint=fingerprint, probe=probe, order_id=order.pk, retry_at=retry_at
+            ),
             what="pausing generation",
         )
         ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
@@ -268,6 +335,9 @@ def usage_flush(order_id: int, generator: Generator) -> None:
         return
     taken = meter.take()
     try:
+        if any(counts.get("calls") for counts in taken.values()):
+            # A call was answered: whatever weather paused generation is over.
+            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
         # Not fenced: a write cut off at its COMMIT and run again counts twice, for an estimate of the cost.
         ride_out_blips(lambda: queue.order_record_usage(order_id, taken), what=f"recording the usage of #{order_id}")
     except DatabaseUnreachable:

@@ -12,7 +12,7 @@ from django_ratelimit.decorators import ratelimit
 from . import selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
-from .pause import generation_state
+from .pause import generation_paused, generation_state
 from .payments import CheckoutUnavailable, checkout_start, offline_checkout_enabled
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
@@ -22,10 +22,13 @@ SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLE
 def order_status_payload(order: Order) -> dict:
     place = selectors.position(order)
     downloadable = book_available(order)
+    # While generation is paused nobody knows when it resumes: the book is delayed, its place kept, no ETA promised.
+    delayed = order.status in (Status.QUEUED, Status.GENERATING) and generation_paused()
     return {
         "status": order.status,
         "position": place,
-        "eta_minutes": selectors.eta_minutes(place),
+        "eta_minutes": None if delayed else selectors.order_eta_minutes(order, place),
+        "delayed": delayed,
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,
         "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if downloadable else None,
@@ -151,12 +154,11 @@ def healthz(request):
 
 
 def worker_state(beat: WorkerHeartbeat | None) -> dict | None:
-    """The latest worker sign of life; the worker's queue tick writes one every minute even when idle."""
+    """The latest worker sign of life (never its host or process: staff see those in the admin)."""
     if beat is None:
         return None
     now = timezone.now()
     return {
-        "id": beat.worker_id,
         "last_seen": beat.seen_at.isoformat(),
         "seconds_ago": beat.seconds_ago(now),
         "alive": beat.is_alive(now),

@@ -9,16 +9,23 @@
   var interval = parseInt(root.getAttribute("data-poll-ms"), 10) || 3000;
   var announcer = document.getElementById("status-announcer");
   var SETTLED = ["done", "failed", "refunded", "cancelled"];
-  var shown = state(root.getAttribute("data-status"), fieldText("position"));
+  var shown = state(
+    root.getAttribute("data-status"), fieldText("position"), !root.querySelector('[data-field="delayed"]').hidden
+  );
   var failures = 0;
 
-  function state(status, position) {
-    return status + ":" + (position == null ? "" : position);
+  function state(status, position, delayed) {
+    return status + ":" + (position == null ? "" : position) + (delayed ? ":delayed" : "");
   }
 
   function fieldText(name) {
     var el = root.querySelector('[data-field="' + name + '"]');
     return el ? el.textContent.trim() : "";
+  }
+
+  function fieldTextOf(selector) {
+    var el = root.querySelector(selector);
+    return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
   function setText(name, value) {
@@ -46,6 +53,13 @@
     });
     setText("position", data.position);
     setText("eta", data.eta_minutes);
+    // While generation is paused there is no ETA to promise: say the book is delayed and its place kept.
+    root.querySelectorAll('[data-field="eta-line"]').forEach(function (line) {
+      line.hidden = data.eta_minutes == null;
+    });
+    root.querySelectorAll('[data-field="delayed"]').forEach(function (notice) {
+      notice.hidden = !data.delayed;
+    });
     setText("pages-done", data.pages_done || 0);
     setText("pages-total", data.pages_total);
     root.querySelectorAll('progress[data-field="progress"]').forEach(function (bar) {
@@ -60,10 +74,13 @@
       link.hidden = !data.download_url;
     });
     // Speak only when the status or the place in line changes, not at every page.
-    var now = state(data.status, data.position);
+    var now = state(data.status, data.position, data.delayed);
     if (now !== shown) {
       shown = now;
       announce(data.status);
+      if (data.delayed && announcer) {
+        announcer.textContent = fieldTextOf('[data-field="delayed"]') + " " + announcer.textContent;
+      }
     }
   }
 

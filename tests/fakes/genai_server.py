@@ -13,6 +13,10 @@ refuses what the real API refuses, before any queued reply is used:
 - a missing API key (403 PERMISSION_DENIED), a wrong one (400 INVALID_ARGUMENT, reason API_KEY_INVALID), a blocked
   one (403 PERMISSION_DENIED): the codes Google answers with.
 
+Google's documented failures can be staged after those checks, with the error envelope Google sends (code, message,
+status and the google.rpc `details`: ErrorInfo, QuotaFailure, RetryInfo, Help): `refuse()` answers matching requests
+with one (for a number of times, or until `clear_refusals()`), `stall()` holds answers longer than a client waits.
+
 Replies are queued by the test (`reply()`), in the camelCase JSON the API returns; with `auto=True` (benches, a
 standalone server) the fake writes a story of the asked length and draws JPEG pictures of the asked size itself,
 `picture_seconds` each. Every request is recorded (path, headers, JSON body) for assertions.
@@ -216,6 +220,16 @@ def decode_bytes(data: str) -> bytes:
 
 
 @dataclass
+class Refusal:
+    """A staged failure: answer `status` with `body` to every accepted request `when` accepts, `times` times."""
+
+    status: int
+    body: dict
+    when: object = None  # a callable taking the RecordedRequest; None: every generateContent request
+    times: int | None = None
+
+
+@dataclass
 class FakeGenAIServer(LocalHTTPServer):
     """Serve the fake API on 127.0.0.1 (a random port) from a background thread."""
 
@@ -229,6 +243,8 @@ class FakeGenAIServer(LocalHTTPServer):
     def __post_init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.replies: deque[tuple[int, dict]] = deque()
+        self.refusals: list[Refusal] = []
+        self.stall_seconds = 0.0
         self._lock = threading.Lock()
         self._pictures: dict[tuple[str, str], bytes] = {}
         super().__init__(self._handler_class(), name="fake-genai")
@@ -237,6 +253,28 @@ class FakeGenAIServer(LocalHTTPServer):
         """Queue the answer to the next accepted generateContent request."""
         with self._lock:
             self.replies.append((status, body))
+
+    def refuse(self, status: int, body: dict, *, when=None, times: int | None = None) -> Refusal:
+        """Answer accepted generateContent requests (those `when(request)` accepts) with a documented failure."""
+        refusal = Refusal(status, body, when, times)
+        with self._lock:
+            self.refusals.append(refusal)
+        return refusal
+
+    def lift(self, refusal: Refusal) -> None:
+        """End one staged failure (an outage window closes), leaving the others."""
+        with self._lock:
+            if refusal in self.refusals:
+                self.refusals.remove(refusal)
+
+    def clear_refusals(self) -> None:
+        """Google is back: answer normally again."""
+        with self._lock:
+            self.refusals.clear()
+
+    def stall(self, seconds: float) -> None:
+        """Hold every generateContent answer `seconds` before sending it (a client with a shorter timeout gives up)."""
+        self.stall_seconds = seconds
 
     def generate_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == "POST"]
@@ -307,7 +345,16 @@ class FakeGenAIServer(LocalHTTPServer):
         return None
 
     def next_reply(self, model_id: str, model: FakeModel, recorded: RecordedRequest) -> tuple[int, dict]:
+        if self.stall_seconds:
+            time.sleep(self.stall_seconds)
         with self._lock:
+            for refusal in self.refusals:
+                if refusal.when is None or refusal.when(recorded):
+                    if refusal.times is not None:
+                        refusal.times -= 1
+                        if refusal.times <= 0:
+                            self.refusals.remove(refusal)
+                    return refusal.status, refusal.body
             if self.replies:
                 return self.replies.popleft()
         if self.auto:
@@ -527,3 +574,77 @@ def error_body(code: int, status: str, message: str) -> dict:
     """Return a Google API error envelope."""
     return {"error": {"code": code, "message": message, "status": status}}
 
+
+
+# Google's documented failures (https://ai.google.dev/gemini-api/docs/troubleshooting), with the details the API
+# attaches (google.rpc.ErrorInfo, QuotaFailure, RetryInfo, Help: googleapis/googleapis google/rpc/error_details.proto).
+HELP = {
+    "@type": "type.googleapis.com/google.rpc.Help",
+    "links": [{"description": "Learn more about Gemini API quotas", "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}],
+}
+
+
+def invalid_argument_body(message: str = "Request contains an invalid argument.") -> dict:
+    """400 INVALID_ARGUMENT: the request body is malformed or refused (no reason says whose fault it is)."""
+    return error_body(400, "INVALID_ARGUMENT", message)
+
+
+def failed_precondition_body() -> dict:
+    """400 FAILED_PRECONDITION: the free tier is not offered in the caller's country; billing is needed."""
+    return error_body(
+        400, "FAILED_PRECONDITION",
+        "User location is not supported for the API use without a billing account linked.",
+    )
+
+
+def permission_denied_body() -> dict:
+    """403 PERMISSION_DENIED: the key lacks the permission (or the model needs an allow-listed project)."""
+    body = error_body(403, "PERMISSION_DENIED", "Permission denied: Consumer 'api_key:…' has been suspended.")
+    body["error"]["details"] = [{
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "CONSUMER_SUSPENDED",
+        "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"},
+    }]
+    return body
+
+
+def quota_body(per: str = "minute", retry_delay: str | None = "26s", model: str = "gemini-3.1-flash-image") -> dict:
+    """429 RESOURCE_EXHAUSTED: a per-minute or per-day quota spent, with QuotaFailure, Help and RetryInfo."""
+    quota_id = {
+        "minute": "GenerateRequestsPerMinutePerProjectPerModel",
+        "day": "GenerateRequestsPerDayPerProjectPerModel",
+    }[per]
+    body = error_body(
+        429, "RESOURCE_EXHAUSTED",
+        "You exceeded your current quota, please check your plan and billing details. For more information on this "
+        "error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
+    )
+    body["error"]["details"] = [
+        {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            "violations": [{
+                "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",
+                "quotaId": quota_id,
+                "quotaDimensions": {"location": "global", "model": model},
+                "quotaValue": "10" if per == "minute" else "250",
+            }],
+        },
+        HELP,
+    ]
+    if retry_delay:
+        body["error"]["details"].append({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay})
+    return body
+
+
+def internal_body() -> dict:
+    """500 INTERNAL: an unexpected error on Google's side."""
+    return error_body(500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting")
+
+
+def unavailable_body() -> dict:
+    """503 UNAVAILABLE: the service is temporarily overloaded or down."""
+    return error_body(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+
+
+def deadline_body() -> dict:
+    """504 DEADLINE_EXCEEDED: the service could not finish within the deadline."""
+    return error_body(504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.")

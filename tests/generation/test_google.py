@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from generation.base import BookRequest, GenerationConfigError, GenerationError, Story
 from generation.book import build_book
+from generation.faults import Fault, RequestRefused, settle
 from generation.google import PICTURE_SIDES, GoogleGenerator
 from tests.fakes.genai_server import (
     API_KEY,
@@ -386,14 +387,15 @@ def test_api_v1_refuses_the_fields_it_lacks_and_that_is_a_configuration_error(ge
     google_settings.HERA_GENAI_API_VERSION = "v1"
     fake_genai.reply(story_body(4))
 
-    with pytest.raises(GenerationConfigError) as refused:
-        GoogleGenerator(retry_options=FAST_RETRIES).write_story(book_request())
+    with pytest.raises(RequestRefused) as refused:
+        generator.write_story(book_request())
 
     message = str(refused.value)
     assert "400 INVALID_ARGUMENT" in message
     assert 'Unknown name "systemInstruction": Cannot find field.' in message
     assert "Unknown name \"responseSchema\" at 'generation_config': Cannot find field." in message
     assert len(fake_genai.replies) == 1  # the refusal did not use the queued answer
+    assert settle(refused.value, generator).fault == Fault.CONFIGURATION  # the neutral probe is refused too
 
 
 def test_a_shut_down_model_is_a_configuration_error(google_settings, fake_genai):
@@ -415,8 +417,10 @@ def test_a_text_model_asked_for_pictures_is_a_configuration_error(google_setting
     google_settings.HERA_IMAGE_MODEL = TEXT_MODEL
     fake_genai.reply(image_body(png_bytes(64, 64)))
 
-    with pytest.raises(GenerationConfigError, match="does not support the requested response modalities: image"):
-        GoogleGenerator(retry_options=FAST_RETRIES).illustrate_page(book_request(), sample_story(), 0, tmp_path / "p.jpg")
+    generator = GoogleGenerator(retry_options=FAST_RETRIES)
+    with pytest.raises(RequestRefused, match="does not support the requested response modalities: image") as refused:
+        generator.illustrate_page(book_request(), sample_story(), 0, tmp_path / "p.jpg")
+    assert settle(refused.value, generator).fault == Fault.CONFIGURATION
 
 
 def test_illustrate_page_asks_for_the_configured_size_and_a_square_page(generator, google_settings, fake_genai, tmp_path):

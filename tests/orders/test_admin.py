@@ -332,7 +332,21 @@ def test_queue_page_says_in_red_why_generation_is_paused(admin_client):
     pause.generation_pause(pause.CONFIGURATION, "The pictures model gemini-2.5-flash-image was shut down.")
 
     page = admin_client.get(QUEUE_PAGE + "?fragment=1").content.decode()
-    assert '<p id="generation-paused" class="paused-banner" role="alert"><strong>Generation paused:</strong> The pictures' in page
+    assert '<div id="generation-paused" class="paused-banner" role="alert"><p><strong>Generation paused (configuration):</strong> The pictures' in page
+
+
+def test_queue_page_shows_staff_the_upstreams_words_since_when_the_next_try_and_the_order(admin_client):
+    order = make_order(status="queued")
+    pause.generation_pause(
+        pause.UPSTREAM, "Gemini (gemini-3.1-flash-image) answered 503 UNAVAILABLE: The model is overloaded.",
+        probe="pictures", order_id=order.pk,
+    )
+
+    page = admin_client.get(QUEUE_PAGE + "?fragment=1").content.decode()
+
+    assert "Generation paused (upstream):</strong> Gemini (gemini-3.1-flash-image) answered 503 UNAVAILABLE: The model is overloaded." in page
+    assert 'class="pause-since">since ' in page and 'class="pause-next">next try ' in page
+    assert f'{order.reference}</a> handed back' in page
 
 
 def test_queue_fragment_is_the_refreshing_part_only(admin_client):

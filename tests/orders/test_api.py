@@ -10,11 +10,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import emails, queue
+from orders import emails, pause, queue
 from orders.models import Order, Priority, WorkerHeartbeat
 from tests.conftest import free_port, make_order
 
-STATUS_FIELDS = {"status", "position", "eta_minutes", "pages_done", "pages_total", "download_url"}
+STATUS_FIELDS = {"status", "position", "eta_minutes", "pages_done", "pages_total", "download_url", "delayed"}
 
 
 def status_of(client, order: Order) -> dict:
@@ -49,6 +49,7 @@ def test_status_of_a_pending_order_has_nulls_outside_the_queue(client):
         "pages_done": None,
         "pages_total": 6,
         "download_url": None,
+        "delayed": False,
     }
 
 
@@ -66,6 +67,7 @@ def test_status_of_a_queued_order_has_its_position_and_eta(client, settings):
         "pages_done": None,
         "pages_total": 10,
         "download_url": None,
+        "delayed": False,
     }
 
 
@@ -88,6 +90,7 @@ def test_status_of_a_generating_order_has_its_pages(client):
         "pages_done": 3,
         "pages_total": 8,
         "download_url": None,
+        "delayed": False,
     }
 
 
@@ -101,7 +104,53 @@ def test_status_of_a_done_order_has_its_download_url(client):
         "pages_done": 4,
         "pages_total": 4,
         "download_url": f"/orders/{order.token}/book.pdf",
+        "delayed": False,
     }
+
+
+@pytest.mark.django_db
+def test_status_of_a_waiting_order_while_generation_is_paused_is_delayed_without_eta(client):
+    generating = generating_order()
+    queued = make_order(status="queued")
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE")
+
+    assert [status_of(client, o)["delayed"] for o in (generating, queued)] == [True, True]
+    assert [status_of(client, o)["eta_minutes"] for o in (generating, queued)] == [None, None]
+    assert status_of(client, queued)["position"] == 2  # the place is kept
+
+
+@pytest.mark.django_db
+def test_an_order_in_its_retry_back_off_keeps_its_place_and_promises_nothing_sooner(client, settings):
+    settings.HERA_MINUTES_PER_BOOK = 5
+    order = generating_order()
+    behind = make_order(status="queued")
+    queue.order_fail(order.pk, order.lease_token, "the model refused this book")
+    Order.objects.filter(pk=order.pk).update(not_before=timezone.now() + timedelta(minutes=14, seconds=30))
+
+    assert (status_of(client, order)["position"], status_of(client, order)["eta_minutes"]) == (1, 15)
+    assert (status_of(client, behind)["position"], status_of(client, behind)["eta_minutes"]) == (2, 10)
+    assert queue.order_claim_next("w2").pk == behind.pk  # the others are claimed meanwhile
+
+
+@pytest.mark.django_db
+def test_a_settled_order_is_not_delayed_by_a_pause(client):
+    order = done_order(client)
+    pause.generation_pause(pause.CONFIGURATION, "the key was refused")
+
+    assert status_of(client, order)["delayed"] is False
+
+
+@pytest.mark.django_db
+def test_the_order_page_says_the_book_is_delayed_and_its_place_kept(client):
+    order = make_order(status="queued", language="fr")
+    assert 'data-field="delayed" hidden' in client.get(order.get_absolute_url()).content.decode()
+
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 429 RESOURCE_EXHAUSTED")
+    page = client.get(order.get_absolute_url()).content.decode()
+
+    assert 'data-field="delayed" hidden' not in page
+    assert "Votre livre a du retard" in page
+    assert "votre place dans la file est gardée" in page
 
 
 @pytest.mark.django_db
@@ -254,9 +303,20 @@ def test_healthz_reports_the_latest_worker_heartbeat(client):
     queue.heartbeat_record("host:42")
     body = client.get("/healthz").json()
     assert body["database"] == "ok"
-    assert body["worker"]["id"] == "host:42"
     assert body["worker"]["seconds_ago"] <= 2
     assert body["worker"]["alive"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_names_no_host_nor_process(client):
+    queue.heartbeat_record("render-srv-7f9c:4242")
+    pause.generation_pause(pause.UPSTREAM, "Gemini (gemini-3.1-flash-image) answered 503 UNAVAILABLE: overloaded")
+
+    text = client.get("/healthz").content.decode()
+
+    assert "render-srv-7f9c" not in text and "4242" not in text
+    assert "503" not in text and "overloaded" not in text
+    assert client.get("/healthz").json()["generation"] == "paused: upstream"
 
 
 @pytest.mark.django_db

@@ -48,7 +48,8 @@ def test_over_the_threshold_the_worker_hands_the_book_back_after_the_page_in_han
     assert (handed_back.from_status, handed_back.to_status) == (Status.GENERATING, Status.QUEUED)
     assert "not counted: memory: instance at" in handed_back.note
     assert memory_pause().startswith("memory: instance at ")
-    assert pause.generation_state().startswith("paused: memory: instance at ")  # what /healthz says
+    assert pause.generation_state() == "paused: memory"  # what /healthz says: the kind only
+    assert pause.paused_reason().startswith("memory: instance at ")  # what staff see
 
 
 def test_over_the_threshold_the_worker_claims_nothing_and_says_why(settings, worker_log):

@@ -40,6 +40,7 @@ VERBS: dict[str, Callable[[Order], OrderEvent]] = {
     "retry_later": lambda o: o.retry_later(error="kaput", actor="w2", delay_seconds=30),
     "recover": lambda o: o.recover(),
     "release": lambda o: o.release(actor="w2", reason="the key was refused"),
+    "defer": lambda o: o.defer(actor="w2", reason="503 for this book only", delay_seconds=30),
     "fail": lambda o: o.fail(error="kaput", actor="w2"),
     "cancel": lambda o: o.cancel(actor="staff"),
     "expire": lambda o: o.expire(actor="stripe"),
@@ -64,7 +65,7 @@ def order_in(status: str) -> Order:
 
 def test_the_transition_table_names_each_verb_and_every_verb_is_an_order_method():
     assert list(TRANSITIONS) == [
-        "queue", "claim", "finish", "retry_later", "recover", "release", "fail", "cancel", "expire", "refund",
+        "queue", "claim", "finish", "retry_later", "recover", "release", "defer", "fail", "cancel", "expire", "refund",
         "staff_retry", "regenerate",
     ]
     assert set(VERBS) == set(TRANSITIONS)

@@ -112,21 +112,22 @@ def test_a_safety_block_stays_an_attempt_of_that_order(settings, gemini):
     assert pause.paused_reason() is None
 
 
-def test_healthz_says_whether_generation_runs(client):
+def test_healthz_says_whether_generation_runs_and_only_the_kind_of_pause(client):
     assert client.get(reverse("orders:healthz")).json()["generation"] == "ok"
 
-    pause.generation_pause(pause.CONFIGURATION, "GOOGLE_API_KEY was refused.")
+    pause.generation_pause(pause.CONFIGURATION, "GOOGLE_API_KEY was refused (API key reported as leaked).")
 
-    assert client.get(reverse("orders:healthz")).json()["generation"] == "paused: GOOGLE_API_KEY was refused."
+    assert client.get(reverse("orders:healthz")).json()["generation"] == "paused: configuration"
 
 
 def test_every_source_of_a_pause_is_reported_and_lifted_on_its_own():
     pause.generation_pause(pause.CONFIGURATION, "the model is gone.")
     pause.generation_pause("memory", "the worker is short of memory.")
 
-    assert pause.generation_state() == "paused: the model is gone.; the worker is short of memory."
+    assert pause.generation_state() == "paused: configuration"
+    assert pause.paused_reason() == "the model is gone.; the worker is short of memory."
     pause.generation_resume(pause.CONFIGURATION)
-    assert pause.generation_state() == "paused: the worker is short of memory."
+    assert pause.generation_state() == "paused: memory"
 
 
 def test_a_google_book_records_its_calls_and_tokens_on_the_order(gemini):
