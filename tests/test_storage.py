@@ -75,7 +75,7 @@ def test_a_book_is_built_into_the_bucket_and_nothing_is_left_on_the_local_disk(b
     assert result.pdf_name == "books/a.pdf"
     assert bucket.keys(prefix="books/") == ["books/a.pdf"]
     with default_storage.open(result.pdf_name, "rb") as fh:
-        assert len(PdfReader(fh).pages) == 4 + 4
+        assert len(PdfReader(fh).pages) == 4 + 5  # cover, title, dedication, the end, back cover
     assert not (tmp_path / "media").exists()
 
 

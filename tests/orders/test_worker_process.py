@@ -132,7 +132,7 @@ def test_three_orders_are_made_one_at_a_time_in_claim_order(clusters):
         (low.pk, "generating"), (low.pk, "done"),
     ]
     for order in Order.objects.all():
-        assert len(PdfReader(order.pdf.path).pages) == 3 + 4
+        assert len(PdfReader(order.pdf.path).pages) == 3 + 5
 
 
 def test_a_book_survives_sigkill_of_the_worker_tree_without_redrawing_finished_pages(clusters):
@@ -163,7 +163,7 @@ def test_a_book_survives_sigkill_of_the_worker_tree_without_redrawing_finished_p
     reused = int(RESUMED.search(second_log.read_text()).group(1))
     assert reused >= len(drawn_before)
     assert reused + len(drawn_after) == 12
-    assert len(PdfReader(order.pdf.path).pages) == 12 + 4
+    assert len(PdfReader(order.pdf.path).pages) == 12 + 5
 
 
 def test_the_cluster_stops_promptly_with_wake_up_tasks_waiting(clusters):
@@ -239,7 +239,7 @@ def test_a_book_made_by_one_worker_is_served_by_a_web_on_another_disk_even_after
                                     **bucket.env())
     serving(web, first_web, log)
     book = download(web, order)
-    assert len(PdfReader(io.BytesIO(book)).pages) == 3 + 4
+    assert len(PdfReader(io.BytesIO(book)).pages) == 3 + 5
 
     clusters.kill(first_web)
     shutil.rmtree(worker_disk), shutil.rmtree(web_disk)
@@ -276,5 +276,5 @@ def test_an_instance_stopped_mid_book_finishes_it_after_a_restart_on_an_empty_di
     drawn_after = {int(page) for _, page in PAGE_DRAWN.findall(second_log.read_text())}
     assert reused + len(drawn_after) == 24
     with default_storage.open(order.pdf.name, "rb") as fh:
-        assert len(PdfReader(fh).pages) == 24 + 4
+        assert len(PdfReader(fh).pages) == 24 + 5
     assert files_in(second_disk) == []
