@@ -261,13 +261,14 @@ def test_landing_page_shows_no_customer_data(client):
     assert "balthazar" not in html
 
 
-def test_order_page_reads_the_database_three_times_however_long_the_queue(client, django_assert_num_queries):
+def test_order_page_reads_the_database_four_times_however_long_the_queue(client, django_assert_num_queries):
     order_in("generating")
     for _ in range(10):
         order_in("queued")
     order = order_in("queued")
 
-    with django_assert_num_queries(3):  # the order, the generating count, the orders ahead
+    # The order, the generating count, the orders ahead, the number in force (the workers' heartbeats).
+    with django_assert_num_queries(4):
         html = get_page(client, order).content.decode()
 
     assert '<strong data-field="position">12</strong>' in html
