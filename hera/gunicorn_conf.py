@@ -48,9 +48,9 @@ def when_ready(server) -> None:
         server.hera_cluster.start(close_fds=[listener.fileno() for listener in server.LISTENERS])
         for signum in STOP_SIGNALS:
             signal.signal(signum, stop_cluster_first(server, signal.getsignal(signum)))
-        from hera.management.commands.qcluster import generator_check_soon
+        from hera.management.commands.qcluster import cluster_started
 
-        generator_check_soon()
+        cluster_started()
 
 
 def stop_cluster_first(server, gunicorn_handler):

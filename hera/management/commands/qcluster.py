@@ -80,16 +80,18 @@ def cluster_forget(sentinel_pid: int, clean: bool) -> None:
         log.warning("could not forget the stopped worker's heartbeat", exc_info=True)
 
 
-def generator_check_soon() -> None:
-    """Have the worker check the generator (in the background: start-up never waits on it) and log what it found."""
+def cluster_started() -> None:
+    """Have the new cluster check the generator (in the background: start-up never waits on it), then look at the
+    queue at once: a book handed back by the instance this one replaces resumes now, not at the next queue tick."""
     from django.db import connections
 
     from orders import queue
 
     try:
         queue.generator_check_soon()
+        queue.wake_worker()
     except Exception:
-        log.warning("could not ask for the generator's start-up check", exc_info=True)
+        log.warning("could not ask the new worker cluster for its first tasks", exc_info=True)
     finally:
         # This process forks no more, but gunicorn's master does: a connection must not be shared with a child.
         connections.close_all()
@@ -104,6 +106,6 @@ class Command(QclusterCommand):
         cluster = GracefulCluster()
         cluster.start()
         if cluster.stop_event is not None:
-            generator_check_soon()
+            cluster_started()
         if options.get("run_once", False):
             cluster.stop()
