@@ -174,7 +174,7 @@ class BookBuild:
             # Submit no more than the pool can run, so a stop leaves nothing queued behind it.
             while waiting or pending:
                 if deadline is None and (deadline := self.stop_deadline()) is not None:
-                    stop = stop or BuildStopped(f"stopped with {self.done}/{len(self.pictures)} pages drawn")
+                    stop = stop or BuildStopped()
                 if stop is not None:
                     # Claim nothing more; what is in flight is billed, so it is kept if it arrives in time.
                     waiting.clear()
@@ -201,6 +201,8 @@ class BookBuild:
         if stop is not None:
             if pending:
                 log.warning("book %s: %d pictures in flight abandoned at the stop", self.work_prefix, len(pending))
+            if isinstance(stop, BuildStopped):
+                stop.args = (f"stopped with {self.done}/{len(self.pictures)} pages drawn",)
             raise stop
         return len(self.missing)
 
