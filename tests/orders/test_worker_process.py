@@ -22,7 +22,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from orders import queue
-from orders.models import Order, OrderEvent, Priority, Status
+from orders.models import Order, OrderEvent, Priority, Status, WorkerHeartbeat
 from tests.conftest import free_port, make_order
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -303,6 +303,7 @@ def test_three_sigterms_during_one_book_cost_no_attempt_no_email_and_no_page_dra
         assert stopped_in < grace, f"the stop took {stopped_in:.1f}s:\n{log.read_text()[-3000:]}"
         handed_back = Order.objects.get(pk=order.pk)
         assert (handed_back.status, handed_back.attempts) == (Status.QUEUED, 0), log.read_text()[-3000:]
+        assert not WorkerHeartbeat.objects.exists()  # stopped cleanly: the live queue forgets it
         pages_before = handed_back.pages_done
     assert pages_before < 20
     last, log = clusters.start(**env)
