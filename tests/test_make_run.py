@@ -107,7 +107,7 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
 
         stopped_in = stop_and_assert_nothing_left(make, signal.SIGINT, base)
 
-        # Below serve's 15 s grace: the worker stopped cleanly, it was not killed.
+        # Well below the stop's budget (HERA_STOP_GRACE_SECONDS, 30 s): the worker stopped cleanly, it was not killed.
         assert stopped_in < 12, f"Ctrl-C took {stopped_in:.1f}s"
     finally:
         kill_tree(make)
