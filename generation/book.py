@@ -28,6 +28,16 @@ from .pictures import JPEG_END, JPEG_START, save_reference
 log = logging.getLogger("hera.worker")
 
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt() parameter numbers
+# How often the build looks at its stop hook while pictures are in flight.
+STOP_POLL_SECONDS = 0.5
+
+
+class StopBuild(Exception):
+    """End the build once the pictures already in flight are saved (they are paid for); raised by a hook."""
+
+
+class BuildStopped(StopBuild):
+    """The worker was asked to stop (a deploy, a plan change, a sleep): the pages drawn so far are saved."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,10 @@ class MovableFile(File):
 
     def temporary_file_path(self) -> str:
         return self.name
+
+
+def unfenced(write: Callable[[], None]) -> None:
+    write()
 
 
 def page_name(work_prefix: str, index: int) -> str:
@@ -70,13 +84,24 @@ def build_book(
     on_page_done: Callable[[int], None] | None = None,
     storage: Storage | None = None,
     concurrency: int | None = None,
+    stop_deadline: Callable[[], float | None] | None = None,
+    fenced: Callable[[Callable[[], None]], None] | None = None,
 ) -> BookResult:
-    """Make the book and save it as `book_name` in storage; return the name the storage chose and what was drawn."""
+    """Make the book and save it as `book_name` in storage; return the name the storage chose and what was drawn.
+
+    `stop_deadline` is asked between pictures: a time (time.monotonic()) means stop, keeping the pictures in flight
+    that arrive before it (BuildStopped). `fenced` runs every checkpoint write it is given (under the worker's lease).
+    """
     storage = storage or default_storage
+    stop_deadline = stop_deadline or (lambda: None)
+    if stop_deadline() is not None:
+        raise BuildStopped("stopped before the book began")
     if story is None or len(story.pages) != request.page_count:
-        story = write_story(request, generator, storage, work_prefix, on_story)
+        story = write_story(request, generator, storage, work_prefix, on_story, fenced)
     with tempfile.TemporaryDirectory(prefix="hera-book-") as tmp:
-        build = BookBuild(request, story, generator, storage, work_prefix, Path(tmp), on_page_done)
+        build = BookBuild(
+            request, story, generator, storage, work_prefix, Path(tmp), on_page_done, stop_deadline, fenced or unfenced,
+        )
         reused = build.reuse_checkpoints()
         drawn = build.draw_missing(concurrency or settings.HERA_IMAGE_CONCURRENCY)
         release_free_memory()
@@ -88,10 +113,10 @@ def build_book(
 
 def write_story(
     request: BookRequest, generator: Generator, storage: Storage, work_prefix: str,
-    on_story: Callable[[Story], None] | None,
+    on_story: Callable[[Story], None] | None, fenced: Callable[[Callable[[], None]], None] | None = None,
 ) -> Story:
     """Write a new story and hand it to `on_story` to checkpoint; pictures drawn for an older story are dropped."""
-    clear_pages(storage, work_prefix, request.page_count)
+    (fenced or unfenced)(lambda: clear_pages(storage, work_prefix, request.page_count))
     story = generator.write_story(request)
     if len(story.pages) != request.page_count:
         raise GenerationError(f"The story has {len(story.pages)} pages instead of {request.page_count}.")
@@ -111,6 +136,8 @@ class BookBuild:
     work_prefix: str
     workdir: Path
     on_page_done: Callable[[int], None] | None
+    stop_deadline: Callable[[], float | None] = lambda: None
+    fenced: Callable[[Callable[[], None]], None] = unfenced
     pictures: list[Path] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
     done: int = 0
@@ -149,19 +176,43 @@ class BookBuild:
             self.reference = self.hero_reference()
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="hera-illustrate")
         pending: dict[Future, int] = {}
+        stop: StopBuild | None = None
+        deadline: float | None = None
+        hung = False
         try:
             # Submit no more than the pool can run, so a stop leaves nothing queued behind it.
             while waiting or pending:
+                if deadline is None and (deadline := self.stop_deadline()) is not None:
+                    stop = stop or BuildStopped()
+                if stop is not None:
+                    # Claim nothing more; what is in flight is billed, so it is kept if it arrives in time.
+                    waiting.clear()
+                    if not pending or (deadline is not None and time.monotonic() >= deadline):
+                        break
                 while waiting and len(pending) < concurrency:
                     index = waiting.pop(0)
                     pending[pool.submit(self.draw, index)] = index
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                timeout = STOP_POLL_SECONDS if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+                finished, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    self.arrived(pending.pop(future), future.result())
+                    try:
+                        self.arrived(pending.pop(future), future.result())
+                    except StopBuild as exc:  # the memory guard: the pages still in flight are kept too
+                        stop = stop or exc
+        except SystemExit:
+            hung = True  # django-q2's task timeout (TimeoutException): the picture it waits on may never come
+            raise
         finally:
             for future in pending:
                 future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Past the stop's deadline a picture still in flight is abandoned: waiting for it would outlast the stop.
+            pool.shutdown(wait=not hung and (stop is None or not pending), cancel_futures=True)
+        if stop is not None:
+            if pending:
+                log.warning("book %s: %d pictures in flight abandoned at the stop", self.work_prefix, len(pending))
+            if isinstance(stop, BuildStopped):
+                stop.args = (f"stopped with {self.done}/{len(self.pictures)} pages drawn",)
+            raise stop
         return len(self.missing)
 
     def draw(self, index: int) -> float:
@@ -181,11 +232,11 @@ class BookBuild:
         if local is None:
             local = self.workdir / "hero.jpg"
             save_reference(self.pictures[0], local)
-            save_checkpoint(self.storage, name, local)
+            self.fenced(lambda: save_checkpoint(self.storage, name, local))
         return local
 
     def arrived(self, index: int, seconds: float) -> None:
-        save_checkpoint(self.storage, self.page_name(index), self.pictures[index])
+        self.fenced(lambda: save_checkpoint(self.storage, self.page_name(index), self.pictures[index]))
         self.done += 1
         log.info("book %s page %d/%d drawn in %.1fs", self.work_prefix, index + 1, len(self.pictures), seconds)
         self.report()

@@ -10,12 +10,16 @@ measured with bench/footprint.py:
 - max_requests with jitter: a worker is replaced every ~1000 requests, bounding slow growth (fragmentation, caches);
   cheap with preload, the new worker is a fork.
 - No control socket: a runtime management thread in the master is of no use on a platform that restarts the service.
+- One stop budget (HERA_STOP_GRACE_SECONDS, hera/stopping.py): the web workers get it as their graceful timeout, and
+  under `serve` the worker cluster is told to stop at the same moment (not after the web), so both end within it.
 """
 
 import gc
 import multiprocessing.process
 import os
 import signal
+
+from hera import stopping
 
 # Set by `manage.py serve`: the master also runs the django-q2 cluster (hera.worker_cluster).
 RUN_WORKER_CLUSTER = "HERA_GUNICORN_RUNS_WORKER"
@@ -27,6 +31,8 @@ preload_app = True
 max_requests = 1000
 max_requests_jitter = 100
 control_socket_disable = True
+graceful_timeout = max(1, stopping.grace_seconds() - stopping.CLUSTER_RESERVE_SECONDS)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
 def when_ready(server) -> None:
@@ -40,6 +46,21 @@ def when_ready(server) -> None:
 
         server.hera_cluster = WorkerCluster(on_death=lambda: os.kill(os.getpid(), signal.SIGTERM))
         server.hera_cluster.start(close_fds=[listener.fileno() for listener in server.LISTENERS])
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, stop_cluster_first(server, signal.getsignal(signum)))
+        from hera.management.commands.qcluster import cluster_started
+
+        cluster_started()
+
+
+def stop_cluster_first(server, gunicorn_handler):
+    """Wrap the master's handler of a stop signal: tell the worker cluster at once, then let gunicorn stop the web."""
+
+    def handler(signum, frame):
+        server.hera_cluster.stop_soon()
+        gunicorn_handler(signum, frame)
+
+    return handler
 
 
 def load_shared_modules(with_cluster: bool) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hera import instance
+from hera import instance, stopping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -408,6 +408,11 @@ HERA_LEASE_SECONDS = env_int("HERA_LEASE_SECONDS", 60, minimum=3)
 HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
 HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)
 HERA_BOOK_TIMEOUT_SECONDS = env_int("HERA_BOOK_TIMEOUT_SECONDS", 1800, minimum=60)
+# The whole budget of a graceful stop (hera/stopping.py), from the platform's SIGTERM to the last process gone: the
+# book worker keeps the pictures in flight and hands its order back, gunicorn and the cluster stop side by side, and
+# `serve`'s supervisor kills what is left just before it. Set the platform's own wait to the same number (render.yaml:
+# maxShutdownDelaySeconds); Render and Heroku wait 30 s unless told otherwise.
+HERA_STOP_GRACE_SECONDS = env_int("HERA_STOP_GRACE_SECONDS", stopping.DEFAULT_GRACE_SECONDS, minimum=10)
 
 # Scaling with the queue (orders/scaling.py, evaluated by queue_tick): more than HERA_SCALE_UP_QUEUE orders waiting
 # for HERA_SCALE_UP_MINUTES recommends a bigger instance; an empty queue for HERA_SCALE_DOWN_MINUTES after that, the

@@ -12,28 +12,29 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-# Below the 30 s a platform (Render, Heroku) waits between SIGTERM and SIGKILL: a worker still busy with a book after
-# this is killed, and the book resumes from its last page after the restart.
-GRACE_SECONDS = 15
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hera import stopping  # noqa: E402  (the standard library only, like this script)
+
 POLL_SECONDS = 0.2
 
 
 def main(argv: list[str]) -> int:
     """Start each named command in a session of its own, wait, stop them all; return the exit code to use."""
     commands: dict[str, list[str]] = json.loads(argv[1])
-    stopping = False
+    stop_asked = False
 
     def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
+        nonlocal stop_asked
+        stop_asked = True
 
     # Handlers first: the children run in sessions of their own, so an early Ctrl-C must not leave them behind.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     children = {name: subprocess.Popen(command, start_new_session=True) for name, command in commands.items()}
     exit_code = 0
-    while not stopping:
+    while not stop_asked:
         exited = [name for name, child in children.items() if child.poll() is not None]
         if exited:
             exit_code = children[exited[0]].returncode or 1
@@ -42,10 +43,13 @@ def main(argv: list[str]) -> int:
         time.sleep(POLL_SECONDS)
     # SIGTERM to each leader only: each stops its own children in order (qcluster its sentinel, pusher, workers and
     # monitor; gunicorn its web workers and the worker cluster); a signal to a whole group would kill them out of order.
+    # They share one budget, HERA_STOP_GRACE_SECONDS from now: this script kills what is left just before it ends,
+    # before the platform's own SIGKILL (its wait set to the same number: render.yaml's maxShutdownDelaySeconds).
+    began = time.monotonic()
     for child in children.values():
         if child.poll() is None:
             child.terminate()
-    deadline = time.monotonic() + GRACE_SECONDS
+    deadline = began + stopping.grace_seconds() - stopping.SUPERVISOR_RESERVE_SECONDS
     for child in children.values():
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 
 import psutil
 
+from hera import stopping
+
 log = logging.getLogger("hera.worker")
 
 # Handlers the sentinel would inherit from gunicorn's master: its SIGCHLD handler would reap the sentinel's own children
@@ -25,9 +27,6 @@ INHERITED_SIGNALS = (
     signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT, signal.SIGTTIN, signal.SIGTTOU, signal.SIGUSR1, signal.SIGUSR2,
     signal.SIGWINCH,
 )
-# A stop waits for the book worker's current task; past this the supervisor kills what is left and the book resumes
-# from its last page after the restart.
-STOP_SECONDS = 10
 WATCH_SECONDS = 1
 
 
@@ -85,19 +84,32 @@ class WorkerCluster:
                 self.on_death()
                 return
 
+    def stop_soon(self) -> None:
+        """Raise the stop flag and ask the sentinel to stop, without waiting: the web stops meanwhile, in the same
+        budget (called from the master's SIGTERM, SIGINT and SIGQUIT)."""
+        stopping.request_stop()
+        if self.sentinel is None or self.stopping.is_set():
+            return
+        self.stopping.set()
+        if not self.exited():
+            # Killed, it may have died holding the event's shared lock: setting the event would wait forever.
+            self.stop_event.set()
+
     def stop(self) -> bool:
-        """Ask the sentinel to stop its processes; return whether it did within STOP_SECONDS."""
+        """Stop the cluster within the stop's budget (HERA_STOP_GRACE_SECONDS); return whether it stopped by itself."""
         if self.sentinel is None:
             return True
-        self.stopping.set()
-        if self.exited():
-            # Killed, it may have died holding the event's shared lock: setting the event would wait forever.
-            return True
-        self.stop_event.set()
-        deadline = time.monotonic() + STOP_SECONDS
+        self.stop_soon()
+        deadline = stopping.deadline(stopping.CLUSTER_RESERVE_SECONDS)
         while not self.exited():
             if time.monotonic() > deadline:
-                log.warning("the worker cluster is still busy after %d s; the supervisor ends it", STOP_SECONDS)
+                log.warning("the worker cluster is still busy at the end of the stop's budget; ending it")
+                from hera.management.commands.qcluster import kill_tree
+
+                kill_tree(self.sentinel.pid)
                 return False
             time.sleep(0.1)
+        from hera.management.commands.qcluster import cluster_forget
+
+        cluster_forget(self.sentinel.pid, clean=True)
         return True

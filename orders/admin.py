@@ -168,6 +168,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         positions = cache(selectors.positions)  # asked at the first row drawn, once for the page
+        generations = cache(selectors.concurrent_generations)
 
         @admin.display(description="position")
         def position(order: Order):
@@ -175,7 +176,7 @@ class OrderAdmin(admin.ModelAdmin):
 
         @admin.display(description="ETA min")
         def eta(order: Order):
-            return selectors.eta_minutes(positions().get(order.pk))
+            return selectors.eta_minutes(positions().get(order.pk), generations())
 
         return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
 

@@ -67,6 +67,34 @@ class WaitingRow:
     last_error: str
 
 
+@dataclass(frozen=True)
+class WorkerRow:
+    """A worker cluster as its heartbeat shows it: alive, gone quietly (holding nothing), or lost holding an order.
+
+    A cluster that stopped cleanly has no row (it forgets its heartbeat as it stops); one that vanished idle (killed
+    between books) is only greyed, and only one that vanished while making a book is worth a red mark.
+    """
+
+    worker_id: str
+    seconds_ago: int
+    state: str  # "alive", "gone" or "lost"
+    current_order_id: int | None
+    generations: int | None
+    generator_state: str
+
+
+def worker_row(beat: WorkerHeartbeat, now: datetime) -> WorkerRow:
+    state = "alive" if beat.is_alive(now) else ("lost" if beat.current_order_id else "gone")
+    return WorkerRow(
+        worker_id=beat.worker_id,
+        seconds_ago=beat.seconds_ago(now),
+        state=state,
+        current_order_id=beat.current_order_id,
+        generations=beat.concurrent_generations,
+        generator_state=beat.generator_state,
+    )
+
+
 def duration_text(start: datetime | None, now: datetime) -> str:
     """Say how long ago `start` was, briefly: "7 min", "2 h 05", "3 d 4 h" (cheaper than timesince per row)."""
     if start is None:
@@ -119,19 +147,33 @@ def live_queue(now: datetime) -> dict:
     labels = {**{k: str(v) for k, v in Kind.choices}, **{k: str(v) for k, v in Priority.choices}}
     generating_rows = [generating_row(order, rank, labels, now) for rank, order in enumerate(generating, start=1)]
     first_waiting = len(generating_rows) + 1
+    workers = [worker_row(beat, now) for beat in WorkerHeartbeat.objects.order_by("-seen_at")[:10]]
+    generations, source = generations_in_force(workers)
     return {
         "generating": generating_rows,
-        "waiting": [waiting_row(order, rank, labels, now) for rank, order in enumerate(waiting, start=first_waiting)],
-        "heartbeats": list(WorkerHeartbeat.objects.order_by("-seen_at")[:10]),
+        "waiting": [
+            waiting_row(order, rank, labels, now, generations)
+            for rank, order in enumerate(waiting, start=first_waiting)
+        ],
+        "heartbeats": workers,
         "generation_pauses": pauses(),
         "today": today_stats(now),
         "now": now,
         **scaling.admin_context(),
         # The number in force, which positions and ETAs follow, and where it came from (a variable, the default,
         # or `auto` from the instance's memory).
-        "concurrency": settings.HERA_CONCURRENT_GENERATIONS,
-        "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE,
+        "concurrency": generations,
+        "concurrency_source": source,
     }
+
+
+def generations_in_force(workers: list[WorkerRow]) -> tuple[int, str]:
+    """Return the number of books made at once that the claims obey, and where it comes from, as
+    selectors.concurrent_generations reckons it (from the rows already read)."""
+    published = [row.generations for row in workers if row.state == "alive" and row.generations]
+    if published:
+        return max(published), "from the worker's heartbeat"
+    return settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE
 
 
 def change_url(order: Order) -> str:
@@ -158,7 +200,7 @@ def generating_row(order: Order, position: int, labels: dict, now: datetime) -> 
     )
 
 
-def waiting_row(order: Order, position: int, labels: dict, now: datetime) -> WaitingRow:
+def waiting_row(order: Order, position: int, labels: dict, now: datetime, generations: int) -> WaitingRow:
     return WaitingRow(
         id=order.pk,
         position=position,
@@ -167,7 +209,7 @@ def waiting_row(order: Order, position: int, labels: dict, now: datetime) -> Wai
         page_count=order.page_count,
         priority_label=labels[order.priority],
         kind_label=labels[order.kind],
-        eta=selectors.eta_minutes(position),
+        eta=selectors.eta_minutes(position, generations),
         waiting_for=duration_text(order.queued_at, now),
         backoff=order.not_before is not None and order.not_before > now,
         not_before=order.not_before,

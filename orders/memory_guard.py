@@ -1,4 +1,4 @@
-"""The worker's memory guard: near the instance's limit, hand the book back after the page in hand and stop claiming.
+"""The worker's memory guard: near the instance's limit, hand the book back after the pages in flight, stop claiming.
 
 A host kills an instance that goes over its memory; the lease would bring the book back, but the web dies with it.
 The guard measures the instance as the worker sees it (the PSS of the process tree it runs in: under `serve`, gunicorn
@@ -14,6 +14,8 @@ import os
 import psutil
 from django.conf import settings
 
+from generation.book import StopBuild
+
 from . import pause
 from .models import GenerationPause
 
@@ -24,8 +26,8 @@ MEMORY = "memory"  # the source of this guard's pauses (orders/pause.py)
 RESUME_FRACTION = 0.9  # below the threshold by a margin, so a pause does not flap on one freed page
 
 
-class MemoryHigh(Exception):
-    """The instance is over HERA_MEMORY_GUARD_MB: stop after the page in hand."""
+class MemoryHigh(StopBuild):
+    """The instance is over HERA_MEMORY_GUARD_MB: stop after the pages in flight (paid for, so kept)."""
 
 
 def instance_processes() -> list[psutil.Process]:

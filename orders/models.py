@@ -67,7 +67,8 @@ TRANSITIONS: dict[str, Transition] = {
     "finish": Transition(frozenset({Status.GENERATING}), Status.DONE),
     "retry_later": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     "recover": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
-    # The generator's setup failed (a refused key, a shut-down model): the attempt is not counted (orders/pause.py).
+    # Handed back uncounted: the generator's setup failed (orders/pause.py), memory ran short, or the worker was asked
+    # to stop (a deploy, a plan change, a sleep: hera/stopping.py).
     "release": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     # The book's own calls met weather while a neutral probe of the same call was answered: handed back after a
     # back-off, uncounted the first time (generation/faults.py, orders/queue.py).
@@ -160,6 +161,8 @@ class Order(models.Model):
     # Attempts whose calls failed with 5xx or timeouts while a neutral probe of the same call passed: from the second
     # one on, such an attempt is charged as the book's own fault, so no order loops at the head of the queue.
     weather_strikes = models.PositiveSmallIntegerField(default=0, editable=False)
+    # pages_done when the current attempt began: an attempt whose lease was lost counts only if it finished no page.
+    pages_at_claim = models.PositiveSmallIntegerField(default=0, editable=False)
     last_error = models.TextField(blank=True, editable=False)
 
     # Progress and result. `story` is the checkpoint of the written story; finished pages are files in storage.
@@ -261,6 +264,7 @@ class Order(models.Model):
             lease_token=uuid.uuid4(),
             worker_id=worker_id[:100],
             attempts=self.attempts + 1,
+            pages_at_claim=self.pages_done,
             not_before=None,
         )
 
@@ -288,7 +292,7 @@ class Order(models.Model):
         )
 
     def release(self, *, actor: str, reason: str) -> "OrderEvent":
-        """Give a claimed order back, in its place, without counting the attempt: the setup failed, not the book."""
+        """Give a claimed order back, in its place, without counting the attempt: not the book's fault."""
         return self._transition(
             "release",
             actor=actor,
@@ -311,13 +315,22 @@ class Order(models.Model):
             **self._lease_cleared(),
         )
 
+    @property
+    def attempt_made_progress(self) -> bool:
+        """Tell whether the attempt in hand finished a page (its lease may then be lost without counting it)."""
+        return self.pages_done > self.pages_at_claim
+
     def recover(self, *, actor: str = "recovery") -> "OrderEvent":
-        """Return an order whose worker vanished to the queue, in its original place."""
+        """Return an order whose worker vanished to the queue, in its original place; the attempt counts only if it
+        finished no page (a killed instance is the platform's weather; a book that kills its worker makes no page)."""
+        counted = not self.attempt_made_progress
+        note = f"lease of {self.worker_id or 'a worker'} expired during attempt {self.attempts}"
         return self._transition(
             "recover",
             actor=actor,
-            note=f"lease of {self.worker_id or 'a worker'} expired during attempt {self.attempts}",
+            note=note if counted else f"{note}, not counted: it finished pages {self.pages_at_claim + 1}-{self.pages_done}",
             last_error=f"worker lost its lease during attempt {self.attempts}",
+            attempts=self.attempts if counted else max(0, self.attempts - 1),
             **self._lease_cleared(),
         )
 
@@ -480,6 +493,13 @@ class WorkerHeartbeat(models.Model):
     worker_id = models.CharField(max_length=100, unique=True)
     seen_at = models.DateTimeField(default=timezone.now)
     current_order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The worker's HERA_CONCURRENT_GENERATIONS, which its claims obey: the web's positions and ETAs use it
+    # (selectors.concurrent_generations), so `auto` is reckoned once, from the worker's own memory.
+    concurrent_generations = models.PositiveSmallIntegerField(null=True, blank=True)
+    concurrency_source = models.CharField(max_length=200, blank=True)
+    # The generator's state as its start-up check found it (orders.tasks.generator_check), for the live queue.
+    generator_state = models.TextField(blank=True)
+    generator_checked_at = models.DateTimeField(null=True, blank=True)
 
     # A worker beats every minute from queue_tick, and every third of a lease while it builds a book: after three
     # silent minutes it is reported as silent (by /healthz and the admin's live queue alike).

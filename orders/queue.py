@@ -8,6 +8,7 @@ order cancelled) those writes raise LeaseLost and change nothing.
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,9 +34,9 @@ def worker_id() -> str:
     return f"{cluster_id()}/{os.getpid()}"[:100]
 
 
-def cluster_id() -> str:
-    """Name this worker cluster by host and sentinel: the identity of its heartbeat row."""
-    return f"{socket.gethostname()}:{os.getppid()}"[:100]
+def cluster_id(sentinel_pid: int | None = None) -> str:
+    """Name this worker cluster by host and sentinel (the parent of a worker process): its heartbeat row's identity."""
+    return f"{socket.gethostname()}:{sentinel_pid or os.getppid()}"[:100]
 
 
 def wake_worker() -> None:
@@ -58,6 +59,13 @@ def wake_worker_at(when) -> None:
             "func": "orders.tasks.process_next_order", "schedule_type": Schedule.ONCE, "repeats": 1, "next_run": when,
         },
     )
+
+
+def generator_check_soon() -> None:
+    """Have a worker check the generator's setup and log it (orders.tasks.generator_check); start-up does not wait."""
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.generator_check", task_name="generator_check", q_options={"group": "queue"})
 
 
 def order_enqueue(order: Order, *, actor: str, note: str = "", priority: int | None = None) -> bool:
@@ -127,9 +135,33 @@ def lease_renew(order_id: int, lease_token, heartbeat_id: str | None = None) -> 
 
 
 def heartbeat_record(heartbeat_id: str, order_id: int | None = None) -> None:
+    """Say this worker is alive, what it holds, and how many books at once it makes (the number in force)."""
     WorkerHeartbeat.objects.update_or_create(
-        worker_id=heartbeat_id[:100], defaults={"seen_at": timezone.now(), "current_order_id": order_id}
+        worker_id=heartbeat_id[:100],
+        defaults={
+            "seen_at": timezone.now(),
+            "current_order_id": order_id,
+            "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
+            "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE[:200],
+        },
     )
+
+
+def heartbeat_forget(heartbeat_id: str) -> int:
+    """Forget a worker cluster that stopped cleanly, holding nothing: the live queue has no silent worker to show."""
+    deleted, _ = WorkerHeartbeat.objects.filter(worker_id=heartbeat_id[:100], current_order__isnull=True).delete()
+    return deleted
+
+
+def checkpoint_write_fenced(order_id: int, lease_token, write: Callable[[], None]) -> None:
+    """Run `write` (a page checkpoint) holding the order's row, if `lease_token` still holds the lease.
+
+    The row lock is the fence: recovery and a new claim lock the row too, so a worker whose lease is lost (expired,
+    recovered, claimed again by a new instance) raises LeaseLost here and never overwrites the new attempt's pages.
+    """
+    with transaction.atomic():
+        _fenced(order_id, lease_token)
+        write()
 
 
 def order_record_progress(order_id: int, lease_token, pages_done: int) -> None:
@@ -180,7 +212,7 @@ def order_finish(order_id: int, lease_token, pdf_name: str, *, worker_id: str = 
 
 
 def order_release(order_id: int, lease_token, reason: str, *, worker_id: str = "worker") -> Order:
-    """Give the order back in its place without counting the attempt, and send no email: the setup failed."""
+    """Give the order back in its place without counting the attempt, and send no email: not the book's fault."""
     with transaction.atomic():
         order = _fenced(order_id, lease_token)
         order.release(actor=worker_id, reason=reason[:2000])
@@ -259,7 +291,7 @@ def leases_recover_expired() -> int:
             order = Order.objects.expired_leases().select_for_update(skip_locked=True).order_by("id").first()
             if order is None:
                 return recovered
-            if order.attempts >= settings.HERA_MAX_ATTEMPTS:
+            if order.attempts >= settings.HERA_MAX_ATTEMPTS and not order.attempt_made_progress:
                 order.fail(
                     error=f"the worker lost its lease on each of {order.attempts} attempts", actor="recovery"
                 )

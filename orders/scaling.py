@@ -1,6 +1,7 @@
 """Scaling with the queue: recommend a bigger instance when the queue stays long, the smaller one when it empties.
 
-`scale_evaluate` runs in every queue_tick. Its memory is one ScalingState row (since when the queue is long, since
+`scale_evaluate` runs in every queue_tick; a queue that is long while generation is paused (orders/pause.py) never
+calls for a bigger instance. Its memory is one ScalingState row (since when the queue is long, since
 when it is empty, whether we scaled up), so the rule holds across restarts and between two workers' ticks (the row
 is locked). A decision is a ScaleDecision row, logged once; `scale_deliver` then acts on the newest one at most once:
 a signed JSON POST to HERA_SCALE_WEBHOOK_URL and/or a plan change through Render's API. A channel that did not
@@ -32,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Order, ScaleDecision, ScaleDirection, ScalingState
+from .pause import generation_paused
 
 log = logging.getLogger("hera.queue")
 
@@ -47,7 +49,9 @@ def scale_evaluate(now=None) -> ScaleDecision | None:
     with transaction.atomic():
         state = ScalingState.objects.select_for_update().get(pk=1)
         waiting = Order.objects.queued().count()
-        busy = waiting > settings.HERA_SCALE_UP_QUEUE
+        # While generation is paused the queue grows for a reason a bigger instance does not fix, and the plan change
+        # would restart the instance for nothing: the long queue's clock starts again once generation runs.
+        busy = waiting > settings.HERA_SCALE_UP_QUEUE and not generation_paused()
         empty = waiting == 0 and not Order.objects.generating().exists()
         state.busy_since = (state.busy_since or now) if busy else None
         state.empty_since = (state.empty_since or now) if empty else None

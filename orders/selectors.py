@@ -4,12 +4,13 @@ Nothing here writes; orders/queue.py changes the queue, and emails and views rea
 """
 
 import math
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from .models import Order, Status
+from .models import Order, Status, WorkerHeartbeat
 
 
 def queue_size() -> int:
@@ -44,10 +45,21 @@ def positions() -> dict[int, int]:
     return result
 
 
-def eta_minutes(position_in_line: int | None) -> int | None:
+def concurrent_generations(now=None) -> int:
+    """Return the number of books made at once in force: what the live workers' claims obey (their heartbeats), so the
+    web of a web + worker layout does not reckon `auto` from its own memory; this process's setting without one."""
+    since = (now or timezone.now()) - timedelta(seconds=WorkerHeartbeat.SILENCE_SECONDS)
+    published = WorkerHeartbeat.objects.filter(seen_at__gte=since).aggregate(Max("concurrent_generations"))
+    return published["concurrent_generations__max"] or settings.HERA_CONCURRENT_GENERATIONS
+
+
+def eta_minutes(position_in_line: int | None, generations: int | None = None) -> int | None:
+    """Minutes until the book at `position_in_line` is made; pass `generations` (the number in force) when asking for
+    many rows at once."""
     if position_in_line is None:
         return None
-    return math.ceil(position_in_line / settings.HERA_CONCURRENT_GENERATIONS) * settings.HERA_MINUTES_PER_BOOK
+    generations = generations or concurrent_generations()
+    return math.ceil(position_in_line / generations) * settings.HERA_MINUTES_PER_BOOK
 
 
 def order_eta_minutes(order: Order, position_in_line: int | None, now=None) -> int | None:

@@ -16,11 +16,13 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django_q.exceptions import TimeoutException
 
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
 from generation.base import BookRequest, GenerationError, Generator, Story
-from generation.book import build_book, clear_pages, new_book_name
+from generation.book import BuildStopped, build_book, clear_pages, new_book_name
 from generation.faults import Fault, Verdict, settle
+from hera import stopping
 
 from . import blips, emails, memory_guard, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
@@ -35,6 +37,8 @@ STALE_HEARTBEATS = timedelta(days=1)
 def process_next_order() -> str | None:
     """Claim the next ready order and build its book; return its reference, or None when there was nothing to do."""
     me = queue.worker_id()
+    if stopping.stop_requested():
+        return None  # the cluster is stopping: the next instance claims
     generation_pause_recheck()
     memory_guard.memory_pause_recheck()
     order = ride_out_blips(
@@ -135,6 +139,33 @@ def upstream_pause_recheck() -> None:
     pause.generation_resume(pause.UPSTREAM)
 
 
+def generator_check() -> str:
+    """Check the generator's setup once the worker is up (models.get, nothing billed), log the result and keep it for
+    the live queue; return it. The site serves and takes orders whatever it finds: claims find their own problems."""
+    try:
+        findings = check_configuration()
+    except Exception as exc:  # an unknown generator, an SDK refusing its arguments, an unreachable API
+        findings = [(False, f"{exc.__class__.__name__}: {exc}")]
+    problems = [text for ok, text in findings if not ok]
+    name = settings.HERA_GENERATOR
+    if name == "google":
+        name = f"google ({settings.HERA_TEXT_MODEL}, {settings.HERA_IMAGE_MODEL})"
+    state = f"{name}: " + ("; ".join(problems) if problems else "ok")
+    if problems:
+        log.error("generator at start: %s (the site serves and takes orders; books wait until it works)", state)
+    else:
+        log.info("generator at start: %s", state)
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=queue.cluster_id(),
+        defaults={
+            "seen_at": now, "generator_state": state, "generator_checked_at": now,
+            "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
+        },
+    )
+    return state
+
+
 def book_request(order: Order) -> BookRequest:
     """Describe the order's book for the generator; the seed comes from the token, so a resumed book matches."""
     seed = int(hashlib.sha256(order.token.encode()).hexdigest()[:12], 16)
@@ -215,6 +246,10 @@ def build_order(order: Order, me: str) -> None:
             story=story,
             on_story=on_story,
             on_page_done=on_page_done,
+            stop_deadline=stopping.worker_deadline,
+            fenced=lambda write: ride_out_blips(
+                lambda: queue.checkpoint_write_fenced(order.pk, lease, write), what=f"saving a page of #{order.pk}"
+            ),
         )
         new_pdf = result.pdf_name
         keeper.check()
@@ -232,6 +267,18 @@ def build_order(order: Order, me: str) -> None:
         # recovery puts the order back in its place, to resume from its pages.
         log.warning("order %s: stopping without writing, the lease will lapse (%s)", order.reference, exc)
         return
+    except BuildStopped as exc:
+        # A deploy, a plan change or a sleep: platform weather. The pages drawn are saved; the next instance resumes.
+        discard(new_pdf)
+        order_release(order, lease, f"the worker was stopped ({exc})", me)
+        return
+    except TimeoutException as exc:
+        # django-q2's task timeout: the book hung. Its own fault, counted, whatever pages it finished; the worker
+        # process is replaced after this.
+        log.error("order %s: generation timed out (%s)", order.reference, exc)
+        discard(new_pdf)
+        order_record_failure(order, lease, f"timed out after {settings.HERA_BOOK_TIMEOUT_SECONDS} s", me)
+        raise
     except memory_guard.MemoryHigh as exc:
         # This process ends after the task (recycle), which frees what it held; claiming waits for memory.
         discard(new_pdf)
@@ -306,6 +353,16 @@ def order_record_failure(order: Order, lease, error: str, me: str, *, defer: boo
         log.warning("order %s: lease lost before the failure could be recorded", order.reference)
     except DatabaseUnreachable:
         log.warning("order %s: database unreachable, the failure is not recorded; the lease will lapse", order.reference)
+
+
+def order_release(order: Order, lease, reason: str, me: str) -> None:
+    """Give the order back uncounted (the worker is stopping), unless the lease is gone or the database stays away."""
+    try:
+        ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
+    except LeaseLost:
+        log.warning("order %s: lease lost before it could be released", order.reference)
+    except DatabaseUnreachable:
+        log.warning("order %s: database unreachable, not released; the lease will lapse", order.reference)
 
 
 def order_release_and_pause(

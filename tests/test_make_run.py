@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -106,7 +107,7 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
 
         stopped_in = stop_and_assert_nothing_left(make, signal.SIGINT, base)
 
-        # Below serve's 15 s grace: the worker stopped cleanly, it was not killed.
+        # Well below the stop's budget (HERA_STOP_GRACE_SECONDS, 30 s): the worker stopped cleanly, it was not killed.
         assert stopped_in < 12, f"Ctrl-C took {stopped_in:.1f}s"
     finally:
         kill_tree(make)
@@ -177,5 +178,38 @@ def test_single_instance_stops_when_its_worker_cluster_dies(tmp_path):
         _, alive = psutil.wait_procs(everything, timeout=10)
         assert not alive, f"left running: {command_lines(alive)}"
         assert "the worker cluster exited; stopping the web server with it" in log_path.read_text()
+    finally:
+        kill_tree(serve)
+
+
+@pytest.mark.slow
+def test_single_instance_in_production_hands_its_book_back_uncounted_on_sigterm(tmp_path):
+    """gunicorn's master tells its worker cluster at once; the book keeps its pages and goes back to its place."""
+    grace = 10
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**production_env(tmp_path, port), "HERA_OFFLINE_PAGE_SECONDS": "0.5", "HERA_STOP_GRACE_SECONDS": str(grace)}
+    log_path = tmp_path / "serve.log"
+    serve = start([sys.executable, "manage.py", "serve"], env, log_path)
+    try:
+        wait_until_serving(base, serve, log_path)
+        status_url = subprocess.run([sys.executable, "manage.py", "create_test_order", "--pages", "24"],
+                                    cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+                                    timeout=60).stdout.strip().splitlines()[-1]
+        json_url = base + urllib.parse.urlparse(status_url).path + "status.json"
+        deadline = time.monotonic() + 60
+        while (json.load(urllib.request.urlopen(json_url, timeout=5))["pages_done"] or 0) < 2:
+            assert time.monotonic() < deadline, f"no page within 60 s:\n{log_path.read_text()}"
+            time.sleep(0.2)
+
+        stopped_in = stop_and_assert_nothing_left(serve, signal.SIGTERM, base)
+
+        assert stopped_in < grace, f"the stop took {stopped_in:.1f}s"
+        with sqlite3.connect(tmp_path / "hera.sqlite3") as db:
+            status, attempts, pages = db.execute("SELECT status, attempts, pages_done FROM orders_order").fetchone()
+            note = db.execute("SELECT note FROM orders_orderevent ORDER BY id DESC").fetchone()[0]
+        assert (status, attempts) == ("queued", 0)
+        assert 2 <= pages < 24
+        assert note.startswith("released, attempt 1 not counted: the worker was stopped"), note
     finally:
         kill_tree(serve)

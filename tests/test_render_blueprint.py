@@ -41,3 +41,17 @@ def test_every_variable_the_blueprint_sets_is_one_hera_reads():
     keys = set(GROUP) | {var["key"] for service in SERVICES.values() for var in service["envVars"] if "key" in var}
     unknown = {key for key in keys - PLATFORM_VARIABLES if f'"{key}"' not in source}
     assert not unknown
+
+
+@pytest.mark.parametrize("name", ["hera", "hera-web", "hera-worker"])
+def test_the_platform_waits_as_long_as_the_stop_budget(name):
+    assert SERVICES[name]["maxShutdownDelaySeconds"] == int(GROUP["HERA_STOP_GRACE_SECONDS"]["value"])
+
+
+@pytest.mark.parametrize("name", ["hera", "hera-web"])
+def test_the_start_command_does_not_wait_on_the_generator(name):
+    assert "check_generator" not in SERVICES[name]["startCommand"]
+
+
+def test_the_number_of_books_at_once_follows_the_plan_memory():
+    assert GROUP["HERA_CONCURRENT_GENERATIONS"]["value"] == "auto"

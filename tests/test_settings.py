@@ -363,3 +363,9 @@ def test_the_debug_page_is_not_served_with_the_production_variables(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["404", "False", "False"], result.stderr
+
+
+def test_a_stop_budget_too_short_to_hand_a_book_back_is_refused(load_settings):
+    assert load_settings()["HERA_STOP_GRACE_SECONDS"] == 30  # what Render and Heroku wait unless told otherwise
+    with pytest.raises(ImproperlyConfigured, match="HERA_STOP_GRACE_SECONDS must be at least 10"):
+        load_settings(HERA_STOP_GRACE_SECONDS="5")

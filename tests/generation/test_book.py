@@ -1,11 +1,15 @@
+import threading
+import time
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
 from pypdf import PdfReader
 
 from generation.base import BookRequest
-from generation.book import build_book, clear_pages, page_name
+from generation.book import BuildStopped, build_book, clear_pages, page_name
 from generation.offline import OfflineGenerator
+from orders.memory_guard import MemoryHigh
 from orders.models import LeaseLost
 from tests.generation.counting import CountingGenerator
 
@@ -141,3 +145,111 @@ def test_clear_pages_removes_the_checkpoints(storage):
     clear_pages(storage, PREFIX, 3)
     assert not storage.exists(page_name(PREFIX, 0))
     assert not storage.exists(PREFIX)
+
+
+# Stopping a build: a graceful stop (a deploy) and the memory guard keep the pictures already in flight, paid for.
+
+
+class GatedGenerator(CountingGenerator):
+    """Draw page 1 at once; every other page waits for `gate` (a picture call still in flight)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gate = threading.Event()
+
+    def illustrate_page(self, request, story, page_index, out_path):
+        if page_index != 0:
+            self.gate.wait(timeout=30)
+        super().illustrate_page(request, story, page_index, out_path)
+
+
+@pytest.fixture
+def gated():
+    gen = GatedGenerator()
+    yield gen
+    gen.gate.set()  # let abandoned pool threads end
+
+
+def stored(storage) -> list[str]:
+    return sorted(storage.listdir(PREFIX)[1])
+
+
+def test_a_stop_keeps_the_pictures_in_flight_and_draws_no_more(storage, settings, gated):
+    settings.HERA_IMAGE_CONCURRENCY = 3
+    deadline = []
+
+    def stop_after_the_first_page(done: int) -> None:
+        if done == 1 and not deadline:
+            deadline.append(time.monotonic() + 30)
+            threading.Timer(0.3, gated.gate.set).start()  # the two pictures in flight arrive after the stop
+
+    with pytest.raises(BuildStopped):
+        build_book(book_request(6), gated, work_prefix=PREFIX, book_name="books/a.pdf", storage=storage,
+                   on_page_done=stop_after_the_first_page, stop_deadline=lambda: deadline[0] if deadline else None)
+    assert sorted(gated.pages) == [0, 1, 2]
+    assert stored(storage) == ["page-01.jpg", "page-02.jpg", "page-03.jpg"]
+    assert not storage.exists("books/a.pdf")
+
+
+def test_a_stop_abandons_pictures_still_in_flight_at_its_deadline(storage, settings, gated):
+    settings.HERA_IMAGE_CONCURRENCY = 3
+    deadline = []
+
+    def stop_after_the_first_page(done: int) -> None:
+        if done == 1 and not deadline:
+            deadline.append(time.monotonic() + 0.5)
+
+    started = time.monotonic()
+    with pytest.raises(BuildStopped):
+        build_book(book_request(6), gated, work_prefix=PREFIX, book_name="books/a.pdf", storage=storage,
+                   on_page_done=stop_after_the_first_page, stop_deadline=lambda: deadline[0] if deadline else None)
+    assert time.monotonic() - started < 10  # the gated pictures would take 30 s
+    assert stored(storage) == ["page-01.jpg"]
+
+
+def test_a_stop_asked_before_the_book_begins_calls_nothing(storage):
+    gen = CountingGenerator()
+    with pytest.raises(BuildStopped):
+        build_book(book_request(3), gen, work_prefix=PREFIX, book_name="books/a.pdf", storage=storage,
+                   stop_deadline=lambda: time.monotonic() + 30)
+    assert (gen.stories, gen.pages) == (0, [])
+
+
+def test_the_memory_guard_keeps_the_pages_that_finish_while_it_waits(storage, settings, gated):
+    settings.HERA_IMAGE_CONCURRENCY = 3
+
+    def memory_high_after_the_first_page(done: int) -> None:
+        if done == 1:
+            threading.Timer(0.3, gated.gate.set).start()
+            raise MemoryHigh("instance at 470 MB, over HERA_MEMORY_GUARD_MB=460")
+
+    with pytest.raises(MemoryHigh):
+        build_book(book_request(6), gated, work_prefix=PREFIX, book_name="books/a.pdf", storage=storage,
+                   on_page_done=memory_high_after_the_first_page)
+    # The two pictures in flight were paid for: they are kept, and nothing more is asked for.
+    assert sorted(gated.pages) == [0, 1, 2]
+    assert stored(storage) == ["page-01.jpg", "page-02.jpg", "page-03.jpg"]
+
+
+def test_every_checkpoint_write_goes_through_the_fence(storage):
+    fenced_writes = []
+
+    def fence(write):
+        fenced_writes.append(len(storage.listdir(PREFIX)[1]) if storage.exists(PREFIX) else 0)
+        write()
+
+    build_book(book_request(4), CountingGenerator(), work_prefix=PREFIX, book_name="books/a.pdf", storage=storage,
+               fenced=fence)
+    # Clearing the pages of an old story, then one write per page.
+    assert fenced_writes == [0, 0, 1, 2, 3]
+
+
+def test_a_fence_that_refuses_stops_the_build_before_the_page_is_written(storage):
+    def lost_lease(write):
+        raise LeaseLost("gone")
+
+    with pytest.raises(LeaseLost):
+        build_book(book_request(3), CountingGenerator(), work_prefix=PREFIX, book_name="books/a.pdf",
+                   storage=storage, story=OfflineGenerator(page_seconds=0).write_story(book_request(3)),
+                   fenced=lost_lease)
+    assert not storage.exists(page_name(PREFIX, 0))

@@ -267,7 +267,8 @@ def test_order_page_reads_the_database_four_times_however_long_the_queue(client,
         order_in("queued")
     order = order_in("queued")
 
-    with django_assert_num_queries(4):  # the order, the generating count, the orders ahead, whether paused
+    # The order, the generating count, the orders ahead, whether paused, the number in force (workers' heartbeats).
+    with django_assert_num_queries(5):
         html = get_page(client, order).content.decode()
 
     assert '<strong data-field="position">12</strong>' in html

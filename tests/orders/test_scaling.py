@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import scaling, tasks
+from orders import pause, scaling, tasks
 from orders.models import Order, ScaleDecision, ScalingState, Status
 from tests.conftest import free_port, make_order, order_in
 from tests.fakes import LocalHTTPServer
@@ -84,6 +84,15 @@ def test_a_book_still_generating_is_not_an_empty_queue(settings):
     assert run([(20, 0), (100, 0)]) == []
     Order.objects.generating().get().cancel(actor="test")
     assert run([(101, 0), (161, 0)]) == [(161, "down")]
+
+
+def test_a_queue_long_while_generation_is_paused_never_scales_up(settings):
+    settings.HERA_SCALE_UP_QUEUE, settings.HERA_SCALE_UP_MINUTES = 5, 10
+    pause.generation_pause(pause.CONFIGURATION, "the key was refused")
+    assert run([(minute, 6) for minute in range(0, 60, 5)]) == []
+    pause.generation_resume(pause.CONFIGURATION)
+    # The long queue's clock starts when generation runs again, not when the pause began.
+    assert run([(60, 6), (65, 6), (70, 6)]) == [(70, "up")]
 
 
 def test_the_rule_remembers_across_restarts_in_the_database(settings):

@@ -77,6 +77,8 @@ def host_check(host: str, *, debug: bool) -> None:
 def children_env(host: str, port: int) -> dict[str, str]:
     """Return the children's environment: without HERA_BASE_URL, emails and redirects link to this local server."""
     env = dict(os.environ)
+    # The one stop budget, as settings read it, for the supervisor and every process under it (hera/stopping.py).
+    env["HERA_STOP_GRACE_SECONDS"] = str(settings.HERA_STOP_GRACE_SECONDS)
     if "HERA_BASE_URL" not in env and host in LOOPBACK_HOSTS:
         env["HERA_BASE_URL"] = f"http://{host}:{port}"
     return env
