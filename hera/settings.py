@@ -258,6 +258,8 @@ if not DEBUG and HERA_BASE_URL.startswith("https://"):
 
 EMAIL_HOST = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hera <livres@hera.local>")
+# Where staff emails go (`payment_check`…); unset: the first of Django's ADMINS, else none (a warning is logged).
+HERA_STAFF_EMAIL = env_str("HERA_STAFF_EMAIL")
 EMAIL_TIMEOUT = 10
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

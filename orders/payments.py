@@ -51,17 +51,60 @@ def checkout_start(order: Order) -> str:
         # Development with HERA_OFFLINE_CHECKOUT=off and no key: no way to pay, and never a free book.
         log.warning("no checkout for %s: neither Stripe keys nor HERA_OFFLINE_CHECKOUT", order.reference)
         raise CheckoutUnavailable("no checkout is configured")
+    attempt = order.checkout_attempts + 1
     try:
+        # One key per attempt: Stripe replays the answer to a key for 24 hours, so a key per order would hand a
+        # customer coming back to pay the session they left (or one already expired) instead of a new one.
         session = stripe_client().v1.checkout.sessions.create(
-            checkout_session_params(order), options={"idempotency_key": f"checkout-{order.token}"}
+            checkout_session_params(order), options={"idempotency_key": f"checkout-{order.token}-{attempt}"}
         )
     except stripe.StripeError as exc:
         log.warning("checkout session failed for %s: %s", order.reference, exc.__class__.__name__)
         raise CheckoutUnavailable(str(exc)) from exc
     order.stripe_session_id = session.id
-    order.save(update_fields=["stripe_session_id", "updated_at"])
-    log.info("checkout session created for %s amount=%d", order.reference, order.amount_cents)
+    order.checkout_attempts = attempt
+    order.payment_failed_at = None
+    order.checkout_completed_at = None
+    order.save(
+        update_fields=[
+            "stripe_session_id", "checkout_attempts", "payment_failed_at", "checkout_completed_at", "updated_at"
+        ]
+    )
+    log.info("checkout session created for %s amount=%d attempt=%d", order.reference, order.amount_cents, attempt)
     return session.url
+
+
+def checkout_can_resume(order: Order) -> bool:
+    """Tell whether the customer may go back to pay: still unpaid, and no payment on its way."""
+    if order.status != Status.PENDING_PAYMENT:
+        return False
+    return order.checkout_completed_at is None or order.payment_failed_at is not None
+
+
+def checkout_resume(order: Order) -> str:
+    """Return a new payment page for an unpaid order, after closing its open Checkout Session.
+
+    The old session is expired first, so the customer cannot pay twice with two tabs; a session Stripe says is
+    already complete and paid is left alone (its webhook is on its way) and the customer goes back to the order page.
+    """
+    if not checkout_can_resume(order):
+        return order.get_absolute_url()
+    if offline_checkout_enabled() or not settings.STRIPE_SECRET_KEY or not order.stripe_session_id:
+        return checkout_start(order)
+    client = stripe_client()
+    try:
+        session = client.v1.checkout.sessions.retrieve(order.stripe_session_id)
+        if session.status == "open":
+            session = client.v1.checkout.sessions.expire(order.stripe_session_id)
+    except stripe.StripeError as exc:
+        log.warning("checkout session of %s could not be closed: %s", order.reference, exc.__class__.__name__)
+        raise CheckoutUnavailable(str(exc)) from exc
+    # A complete session is paid, or its delayed payment is on its way (its webhook may not be here yet): no second
+    # session, unless Stripe already told us that payment failed.
+    if session.status == "complete" and order.payment_failed_at is None:
+        log.info("checkout session of %s is complete; no new session", order.reference)
+        return order.get_absolute_url()
+    return checkout_start(order)
 
 
 def order_price_record(order: Order) -> None:
@@ -116,7 +159,9 @@ def order_record_stripe_ids(order: Order, *, session_id: str | None, payment_int
         if session_id and not order.stripe_session_id:
             order.stripe_session_id = session_id
             changed.append("stripe_session_id")
-        if payment_intent_id and not order.stripe_payment_intent_id:
+        # A payment held for staff gives way to the order's own matching payment: a refund must undo the right one.
+        replace_held = order.status == Status.PAYMENT_CHECK and payment_intent_id != order.stripe_payment_intent_id
+        if payment_intent_id and (not order.stripe_payment_intent_id or replace_held):
             order.stripe_payment_intent_id = payment_intent_id
             changed.append("stripe_payment_intent_id")
         if changed:
@@ -129,22 +174,85 @@ UNPAID_LIFETIME = timedelta(days=1)
 
 
 def orders_expire_unpaid(now=None) -> int:
-    """Expire the orders left unpaid for more than a day (abandoned checkouts, a loop of posts); return how many."""
+    """Expire the orders left unpaid for more than a day (abandoned checkouts, a loop of posts); return how many.
+
+    An order whose checkout completed is never expired (a delayed payment is on its way). With Stripe, an order
+    with a Checkout Session expires only once Stripe says the session expired: its webhooks are retried for three
+    days, so a clock alone would race a payment still being delivered.
+    """
     cutoff = (now or timezone.now()) - UNPAID_LIFETIME
+    stale = Order.objects.filter(status=Status.PENDING_PAYMENT, created_at__lt=cutoff, checkout_completed_at=None)
     expired = 0
+    checked: set[int] = set()
     while True:
         with transaction.atomic():
             # SKIP LOCKED: an order a webhook is paying right now is left for the next tick.
-            order = (
-                Order.objects.filter(status=Status.PENDING_PAYMENT, created_at__lt=cutoff)
-                .select_for_update(skip_locked=True)
-                .order_by("id")
-                .first()
-            )
+            order = stale.exclude(pk__in=checked).select_for_update(skip_locked=True).order_by("id").first()
             if order is None:
                 break
-            order.expire(actor="housekeeping", note="unpaid for more than a day")
+            checked.add(order.pk)
+            note = unpaid_expiry_note(order)
+            if note is None:
+                continue
+            order.expire(actor="housekeeping", note=note)
         expired += 1
     if expired:
         log.info("unpaid orders expired: %d", expired)
     return expired
+
+
+def unpaid_expiry_note(order: Order) -> str | None:
+    """Say why a day-old unpaid order expires now, or return None when Stripe does not say its session ended."""
+    if not settings.STRIPE_SECRET_KEY or not order.stripe_session_id:
+        return "unpaid for more than a day"
+    try:
+        session = stripe_client().v1.checkout.sessions.retrieve(order.stripe_session_id)
+    except stripe.StripeError as exc:
+        log.warning("session of %s not retrieved, expiry left for later: %s", order.reference, exc.__class__.__name__)
+        return None
+    if session.status != "expired":
+        return None
+    return f"checkout session {order.stripe_session_id} expired unpaid (retrieved from Stripe)"
+
+
+# Refunds.
+
+
+class RefundFailed(Exception):
+    """Stripe did not take the refund; asking again is safe (same idempotency key)."""
+
+
+def refund_idempotency_key(payment_intent_id: str) -> str:
+    """One key per PaymentIntent: every refund asked for one payment is the same refund for Stripe."""
+    return f"refund-{payment_intent_id}"
+
+
+def payment_captured(order: Order) -> tuple[int, str] | None:
+    """Return what Stripe captured for the order's payment (amount in cents, currency), or None if unknown."""
+    if not settings.STRIPE_SECRET_KEY or not order.stripe_payment_intent_id:
+        return None
+    try:
+        intent = stripe_client().v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+    except stripe.StripeError as exc:
+        log.warning("payment of %s not retrieved: %s", order.reference, exc.__class__.__name__)
+        return None
+    return intent.amount_received, intent.currency
+
+
+def stripe_refund_create(order: Order) -> str:
+    """Ask Stripe to refund the order's whole payment; return the refund's id, or the charge's when already refunded."""
+    intent = order.stripe_payment_intent_id
+    try:
+        refund = stripe_client().v1.refunds.create(
+            {"payment_intent": intent, "metadata": {"order_token": order.token}},
+            options={"idempotency_key": refund_idempotency_key(intent)},
+        )
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "charge_already_refunded":  # refunded before (by us, the dashboard): done, not an error
+            log.info("payment of %s was already refunded", order.reference)
+            return "already refunded"
+        raise RefundFailed(exc.user_message or str(exc)) from exc
+    except stripe.StripeError as exc:
+        raise RefundFailed(exc.user_message or exc.__class__.__name__) from exc
+    log.info("refund %s asked for %s", refund.id, order.reference)
+    return refund.id

@@ -10,9 +10,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import emails, queue, selectors
-from .models import TRANSITIONS, Kind, Order, Priority, Status
+from .models import TRANSITIONS, EmailKind, Kind, Order, OrderEvent, Priority, Status
+from .payments import RefundFailed, stripe_refund_create
+from .webhooks import livemode_expected
 
 log = logging.getLogger("hera.staff")
 
@@ -22,6 +25,10 @@ REGENERABLE = TRANSITIONS["regenerate"].sources
 # An order awaiting payment is left to its checkout: cancelled by staff, a payment arriving later would find
 # nothing to queue (only a failed payment cancels it).
 CANCELLABLE = TRANSITIONS["cancel"].sources - {Status.PENDING_PAYMENT}
+# A refund is asked of Stripe for an order that has a payment and is not refunded yet; Stripe's charge.refunded
+# then moves it to `refunded` (orders/webhooks.py).
+REFUNDABLE = TRANSITIONS["refund"].sources - {Status.PENDING_PAYMENT, Status.EXPIRED}
+ACCEPTABLE = TRANSITIONS["accept_payment"].sources
 
 
 @dataclass(frozen=True)
@@ -127,3 +134,68 @@ def order_resend_ready(order: Order, *, actor: str) -> StaffResult:
             return refused
         emails.email_resend_ready(order)
     return _done(order, f"ready email queued again to {order.email}", actor)
+
+
+def order_is_paid(order: Order) -> bool:
+    """Tell whether the order holds a customer's money (a Stripe payment staff could refund)."""
+    return bool(order.stripe_payment_intent_id) and order.paid_at is not None
+
+
+def order_accept_payment(order: Order, *, actor: str) -> StaffResult:
+    """Queue the book of a payment held for staff (payment_check); test money never buys a book."""
+    with transaction.atomic():
+        order = _locked(order)
+        if refused := _refusal(order, ACCEPTABLE, "only a payment to check is accepted"):
+            return refused
+        if order.payment_livemode is not None and order.payment_livemode != livemode_expected():
+            money = "live" if order.payment_livemode else "test"
+            return StaffResult(order, False, f"was paid with {money} money, which does not match the Stripe key")
+        order.accept_payment(actor=actor, note=f"payment accepted by {actor}")
+        emails.outbox_add(order, EmailKind.QUEUED)
+        transaction.on_commit(queue.wake_worker, robust=True)
+    return _done(order, "payment accepted, queued", actor)
+
+
+def order_refund(order: Order, *, actor: str) -> StaffResult:
+    """Ask Stripe to refund the order's payment, once: the order becomes refunded when Stripe confirms.
+
+    The request is recorded (and committed) before Stripe is called and the refund's id after; the idempotency key
+    is the PaymentIntent's, so a second click, a retry or a second server gets Stripe's same refund back.
+    """
+    with transaction.atomic():
+        order = _locked(order)
+        if refused := _refusal(order, REFUNDABLE, "only a paid order is refunded"):
+            return refused
+        if not order.stripe_payment_intent_id:
+            return StaffResult(order, False, "has no Stripe payment to refund")
+        if order.stripe_refund_id:
+            return StaffResult(order, False, f"refund already asked ({order.stripe_refund_id}), awaiting Stripe")
+        if order.refund_requested_at is None:
+            order.refund_requested_at = timezone.now()
+            order.save(update_fields=["refund_requested_at", "updated_at"])
+        _note(order, actor, f"refund of {order.stripe_payment_intent_id} asked by {actor}")
+    try:
+        refund_id = stripe_refund_create(order)
+    except RefundFailed as exc:
+        with transaction.atomic():
+            _note(_locked(order), actor, f"refund refused by Stripe: {exc}")
+        return StaffResult(order, False, f"refund refused by Stripe: {exc} (asking again is safe)")
+    with transaction.atomic():
+        order = _locked(order)
+        order.stripe_refund_id = refund_id[:255]
+        order.save(update_fields=["stripe_refund_id", "updated_at"])
+        _note(order, actor, f"refund {refund_id} taken by Stripe; refunded once Stripe confirms")
+    return _done(order, f"refund asked of Stripe ({refund_id}); refunded once Stripe confirms", actor)
+
+
+def order_cancel_and_refund(order: Order, *, actor: str) -> StaffResult:
+    """Cancel a paid order not made yet and give the money back."""
+    cancelled = order_cancel(order, actor=actor)
+    if not cancelled.done:
+        return cancelled
+    refunded = order_refund(cancelled.order, actor=actor)
+    return StaffResult(refunded.order, refunded.done, f"{cancelled.detail}; {refunded.detail}")
+
+
+def _note(order: Order, actor: str, note: str) -> None:
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=actor[:100], note=note)

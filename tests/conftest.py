@@ -71,10 +71,12 @@ def make_order(**overrides) -> Order:
 
 def order_in(status: str, *, pages_done: int = 0, **overrides) -> Order:
     """Create an order and walk it to `status` through the model's own transitions (as Stripe, workers, staff do)."""
-    if status in (Status.PENDING_PAYMENT, Status.EXPIRED):
+    if status in (Status.PENDING_PAYMENT, Status.EXPIRED, Status.PAYMENT_CHECK):
         order = make_order(**overrides)
         if status == Status.EXPIRED:
             order.expire(actor="test")
+        if status == Status.PAYMENT_CHECK:
+            order.hold_payment(actor="test", reason="payment not accepted: amount_total 100", livemode=False)
         return order
     order = make_order(status="queued", **overrides)
     if status == Status.QUEUED:

@@ -48,7 +48,7 @@ def test_checkout_session_request_carries_the_token_the_amount_and_the_idempoten
     url = checkout_start(order)
     (request,) = fake_stripe.requests
     assert (request.method, request.path) == ("POST", "/v1/checkout/sessions")
-    assert request.headers["Idempotency-Key"] == f"checkout-{order.token}"
+    assert request.headers["Idempotency-Key"] == f"checkout-{order.token}-1"
     assert request.headers["Authorization"] == "Bearer sk_test_hera"
     params = request.params
     assert params["mode"] == "payment"
