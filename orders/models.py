@@ -353,7 +353,8 @@ class Order(models.Model):
         """Queue the book of a payment staff checked and accepted."""
         now = timezone.now()
         return self._transition(
-            "accept_payment", actor=actor, note=note or "payment accepted by staff", queued_at=now, not_before=None,
+            "accept_payment", actor=actor, note=note or "payment accepted by staff", payment_check_reason="",
+            queued_at=now, not_before=None,
             pages_total=self.page_count, paid_at=self.paid_at or now,
         )
 

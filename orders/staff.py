@@ -29,6 +29,8 @@ CANCELLABLE = TRANSITIONS["cancel"].sources - {Status.PENDING_PAYMENT}
 # then moves it to `refunded` (orders/webhooks.py).
 REFUNDABLE = TRANSITIONS["refund"].sources - {Status.PENDING_PAYMENT, Status.EXPIRED}
 ACCEPTABLE = TRANSITIONS["accept_payment"].sources
+# An extra payment flagged on an order that kept its status; a payment_check order is settled by accept or refund.
+FLAG_CLEARABLE = frozenset(Status.values) - {Status.PAYMENT_CHECK}
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,20 @@ def order_refund(order: Order, *, actor: str) -> StaffResult:
         order.save(update_fields=["stripe_refund_id", "updated_at"])
         _note(order, actor, f"refund {refund_id} taken by Stripe; refunded once Stripe confirms")
     return _done(order, f"refund asked of Stripe ({refund_id}); refunded once Stripe confirms", actor)
+
+
+def order_payment_checked(order: Order, *, actor: str) -> StaffResult:
+    """Clear the flag of an extra payment once staff dealt with it (refunded it in Stripe, or kept it)."""
+    with transaction.atomic():
+        order = _locked(order)
+        if refused := _refusal(order, FLAG_CLEARABLE, "accept or refund the payment to check"):
+            return refused
+        if not order.payment_check_reason:
+            return StaffResult(order, False, "has no extra payment to check")
+        _note(order, actor, f"extra payment checked by {actor}: {order.payment_check_reason}")
+        order.payment_check_reason = ""
+        order.save(update_fields=["payment_check_reason", "updated_at"])
+    return _done(order, "extra payment marked as checked", actor)
 
 
 def order_cancel_and_refund(order: Order, *, actor: str) -> StaffResult:
