@@ -123,6 +123,7 @@ def live_queue(now: datetime) -> dict:
         "generating": generating_rows,
         "waiting": [waiting_row(order, rank, labels, now) for rank, order in enumerate(waiting, start=first_waiting)],
         "heartbeats": list(WorkerHeartbeat.objects.order_by("-seen_at")[:10]),
+        "payments_to_check": payments_to_check(),
         "generation_paused": paused_reason(),
         "today": today_stats(now),
         "now": now,
@@ -132,6 +133,16 @@ def live_queue(now: datetime) -> dict:
         "concurrency": settings.HERA_CONCURRENT_GENERATIONS,
         "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE,
     }
+
+
+def payments_to_check() -> list[dict]:
+    """The orders whose payment waits for staff (payment_check, or an extra payment flagged), in one query."""
+    orders = Order.objects.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason="")).order_by("updated_at")
+    return [
+        {"id": order.pk, "change_url": change_url(order), "child_name": order.child_name,
+         "status": order.get_status_display(), "reason": order.payment_check_reason}
+        for order in orders.only("id", "child_name", "status", "payment_check_reason")
+    ]
 
 
 def change_url(order: Order) -> str:

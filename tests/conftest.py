@@ -202,3 +202,22 @@ def bucket(s3_server, settings):
     s3_server.gate.denied_methods.clear()
     s3_server.empty()
     s3_server.client().delete_bucket(Bucket=s3_server.env()["AWS_STORAGE_BUCKET_NAME"])
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """The local Stripe API (tests/fakes/stripe_api.py) behind a test secret key, for the real stripe SDK."""
+    from tests.fakes.stripe_api import FakeStripeAPI
+
+    fake = FakeStripeAPI().start()
+    settings.STRIPE_SECRET_KEY = "sk_test_hera"
+    settings.STRIPE_API_BASE = fake.base_url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def english_admin(admin_client):
+    """The admin as a staff member whose browser asks for English."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client

@@ -12,7 +12,6 @@ from orders.models import Order, OutboundEmail, Status
 from orders.payments import checkout_start, orders_expire_unpaid
 from tests.conftest import make_order
 from tests.fakes.stripe_api import stripe_event
-from tests.orders.test_payments import fake_stripe  # noqa: F401 (a fixture)
 from tests.orders.test_webhooks import deliver
 
 pytestmark = pytest.mark.django_db
