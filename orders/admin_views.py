@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import scaling, selectors, staff
 from .models import Kind, Order, Priority, Status, WorkerHeartbeat
@@ -87,7 +88,7 @@ def queue_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpRespo
         **model_admin.admin_site.each_context(request),
         **live_queue(timezone.now()),
         "opts": model_admin.opts,
-        "title": "Live queue",
+        "title": _("Live queue"),
         "can_act": model_admin.has_change_permission(request),
         "act_url": reverse("admin:orders_order_queue_act"),
         "refresh_seconds": QUEUE_REFRESH_SECONDS,
