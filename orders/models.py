@@ -154,7 +154,7 @@ class Order(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
-    not_before = models.DateTimeField(_("not before"), null=True, blank=True, editable=False, help_text="Retry backoff.")
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True, editable=False, help_text=_("Retry backoff."))
 
     # The lease of the worker generating the order; every worker write is fenced by lease_token.
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True, editable=False)
@@ -401,7 +401,7 @@ class OrderEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    actor = models.CharField(_("by"), max_length=100, help_text="Who made the change: a user, stripe, a worker, recovery.")
+    actor = models.CharField(_("by"), max_length=100, help_text=_("Who made the change: a user, stripe, a worker, recovery."))
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
