@@ -173,46 +173,63 @@ def order_record_stripe_ids(order: Order, *, session_id: str | None, payment_int
 UNPAID_LIFETIME = timedelta(days=1)
 
 
+# Each tick asks Stripe about this many day-old sessions at most, so the housekeeping stays short.
+SESSIONS_CHECKED_PER_TICK = 20
+
+
 def orders_expire_unpaid(now=None) -> int:
     """Expire the orders left unpaid for more than a day (abandoned checkouts, a loop of posts); return how many.
 
     An order whose checkout completed is never expired (a delayed payment is on its way). With Stripe, an order
     with a Checkout Session expires only once Stripe says the session expired: its webhooks are retried for three
-    days, so a clock alone would race a payment still being delivered.
+    days, so a clock alone would race a payment still being delivered. Stripe is asked outside any lock.
     """
     cutoff = (now or timezone.now()) - UNPAID_LIFETIME
     stale = Order.objects.filter(status=Status.PENDING_PAYMENT, created_at__lt=cutoff, checkout_completed_at=None)
+    with_stripe = bool(settings.STRIPE_SECRET_KEY)
+    by_clock = stale.filter(stripe_session_id=None) if with_stripe else stale
     expired = 0
-    checked: set[int] = set()
-    while True:
-        with transaction.atomic():
-            # SKIP LOCKED: an order a webhook is paying right now is left for the next tick.
-            order = stale.exclude(pk__in=checked).select_for_update(skip_locked=True).order_by("id").first()
-            if order is None:
-                break
-            checked.add(order.pk)
-            note = unpaid_expiry_note(order)
-            if note is None:
-                continue
-            order.expire(actor="housekeeping", note=note)
-        expired += 1
+    for order_id in by_clock.order_by("id").values_list("id", flat=True):
+        expired += order_expire_unpaid(order_id, None, "unpaid for more than a day")
+    if with_stripe:
+        asked = stale.exclude(stripe_session_id=None).order_by("updated_at", "id")[:SESSIONS_CHECKED_PER_TICK]
+        for order_id, session_id in asked.values_list("id", "stripe_session_id"):
+            expired += order_expire_if_session_ended(order_id, session_id)
     if expired:
         log.info("unpaid orders expired: %d", expired)
     return expired
 
 
-def unpaid_expiry_note(order: Order) -> str | None:
-    """Say why a day-old unpaid order expires now, or return None when Stripe does not say its session ended."""
-    if not settings.STRIPE_SECRET_KEY or not order.stripe_session_id:
-        return "unpaid for more than a day"
+def order_expire_if_session_ended(order_id: int, session_id: str) -> int:
+    """Ask Stripe about a day-old order's session: expire the order if the session expired; return 1 if it did."""
     try:
-        session = stripe_client().v1.checkout.sessions.retrieve(order.stripe_session_id)
+        session = stripe_client().v1.checkout.sessions.retrieve(session_id)
     except stripe.StripeError as exc:
-        log.warning("session of %s not retrieved, expiry left for later: %s", order.reference, exc.__class__.__name__)
-        return None
-    if session.status != "expired":
-        return None
-    return f"checkout session {order.stripe_session_id} expired unpaid (retrieved from Stripe)"
+        log.warning("session of #%s not retrieved, expiry left for later: %s", order_id, exc.__class__.__name__)
+        return 0
+    if session.status == "expired":
+        return order_expire_unpaid(order_id, session_id, f"checkout session {session_id} expired unpaid (retrieved from Stripe)")
+    if session.status == "complete":
+        # Paid, or a delayed payment on its way, and its webhook still to come (Stripe retries for three days):
+        # the order leaves the sweep for good.
+        Order.objects.filter(pk=order_id, checkout_completed_at=None).update(
+            checkout_completed_at=timezone.now(), updated_at=timezone.now()
+        )
+        log.warning("session %s of #%s is complete but no webhook said so yet", session_id, order_id)
+        return 0
+    Order.objects.filter(pk=order_id).update(updated_at=timezone.now())  # open: asked again after the others
+    return 0
+
+
+def order_expire_unpaid(order_id: int, session_id: str | None, note: str) -> int:
+    """Expire one unpaid order if it is still as it was seen; return 1 if it expired."""
+    with transaction.atomic():
+        # SKIP LOCKED: an order a webhook is paying right now is left for the next tick.
+        order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id).first()
+        if order is None or order.stripe_session_id != session_id or not order.can("expire"):
+            return 0
+        order.expire(actor="housekeeping", note=note)
+    return 1
 
 
 # Refunds.

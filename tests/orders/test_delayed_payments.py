@@ -166,3 +166,15 @@ def test_an_order_already_paid_cannot_be_paid_again(client, fake_stripe):
     response = client.post(reverse("orders:checkout_continue", kwargs={"token": order.token}))
     assert response["Location"] == order.get_absolute_url()
     assert len(fake_stripe.posts("/v1/checkout/sessions")) == 1
+
+
+def test_housekeeping_never_expires_a_session_stripe_says_is_complete(fake_stripe):
+    order = started(fake_stripe)
+    fake_stripe.pay(order.stripe_session_id, amount=order.amount_cents, payment_status="unpaid")  # no webhook yet
+    later = timezone.now() + A_DAY_LATER
+    assert orders_expire_unpaid(now=later) == 0
+    asked = len(fake_stripe.requests)
+    assert orders_expire_unpaid(now=later) == 0
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT and order.checkout_completed_at is not None
+    assert len(fake_stripe.requests) == asked  # it left the sweep: Stripe is not asked again
