@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from hera import instance
 
@@ -444,7 +445,7 @@ Q_CLUSTER = {
     "queue_limit": 100,
     "poll": 0.5,
     "catch_up": False,
-    "label": "Worker tasks",
+    "label": gettext_lazy("Worker tasks"),  # the admin's heading for django-q2's models, in the admin's language
     "cache": "cluster_stats",
 }
 
