@@ -254,7 +254,6 @@ class StripeEventHandler:
         return order
 
 
-
 def _note(order: Order, note: str) -> None:
     """Write a line in the order's history without changing its status."""
     OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=ACTOR, note=note[:2000])
@@ -273,7 +272,7 @@ def payment_hold(order: Order, note: str, *, session: dict, payment_intent_id: s
                 order.stripe_payment_intent_id = payment_intent_id
                 order.save(update_fields=["stripe_payment_intent_id", "updated_at"])
             order.hold_payment(actor=ACTOR, reason=note, livemode=livemode if isinstance(livemode, bool) else None)
-        else:
+        elif note not in order.payment_check_reason:  # the same payment told again (a new event id) adds nothing
             reason = "\n".join(filter(None, [order.payment_check_reason, note]))
             order.payment_check_reason = reason[:4000]
             order.save(update_fields=["payment_check_reason", "updated_at"])

@@ -53,6 +53,8 @@ def test_staff_get_one_payment_check_email_however_often_stripe_tells(client, fa
     deliver(client, stripe_event("checkout.session.completed", session))  # the same payment, a new event id
     email_deliver_pending()
     assert staff_emails() == [("payment_check", STAFF)]
+    order.refresh_from_db()
+    assert order.payment_check_reason.count("amount_total 1590") == 1
     (message,) = mail.outbox
     assert message.to == [STAFF]
     assert reverse("admin:orders_order_change", args=[order.pk]) in message.body
