@@ -59,6 +59,9 @@ def checkout_start(order: Order) -> str:
             checkout_session_params(order), options={"idempotency_key": f"checkout-{order.token}-{attempt}"}
         )
     except stripe.StripeError as exc:
+        # Stripe saves even a 500 under its key: the next try gets a key of its own, not the saved failure.
+        Order.objects.filter(pk=order.pk).update(checkout_attempts=attempt)
+        order.checkout_attempts = attempt
         log.warning("checkout session failed for %s: %s", order.reference, exc.__class__.__name__)
         raise CheckoutUnavailable(str(exc)) from exc
     order.stripe_session_id = session.id

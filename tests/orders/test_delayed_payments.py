@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orders.emails import email_deliver_pending
 from orders.models import Order, OutboundEmail, Status
-from orders.payments import checkout_start, orders_expire_unpaid
+from orders.payments import CheckoutUnavailable, checkout_start, orders_expire_unpaid
 from tests.conftest import make_order
 from tests.fakes.stripe_api import stripe_event
 from tests.orders.test_webhooks import deliver
@@ -178,3 +178,15 @@ def test_housekeeping_never_expires_a_session_stripe_says_is_complete(fake_strip
     order.refresh_from_db()
     assert order.status == Status.PENDING_PAYMENT and order.checkout_completed_at is not None
     assert len(fake_stripe.requests) == asked  # it left the sweep: Stripe is not asked again
+
+
+def test_a_failed_checkout_is_tried_again_with_a_key_of_its_own(client, fake_stripe):
+    order = make_order(language="en")
+    fake_stripe.fail_with(500, "api_error", "An unknown error occurred")
+    with pytest.raises(CheckoutUnavailable):
+        checkout_start(order)
+    fake_stripe.error = None
+    response = client.post(reverse("orders:checkout_continue", kwargs={"token": order.token}))
+    order.refresh_from_db()
+    assert response["Location"] == fake_stripe.sessions[order.stripe_session_id]["url"]
+    assert fake_stripe.posts("/v1/checkout/sessions")[-1].headers["Idempotency-Key"] == f"checkout-{order.token}-2"
