@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from hera import instance, stopping
 
@@ -259,9 +260,10 @@ if not DEBUG and HERA_BASE_URL.startswith("https://"):
 EMAIL_HOST = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hera <livres@hera.local>")
 EMAIL_TIMEOUT = 10
-# Staff emails (a paid order failed, a long pause of generation): HERA_STAFF_EMAIL, else the first of Django's ADMINS.
+# Where staff emails go (`payment_check`, `staff_alert`); unset: the first of Django's ADMINS, else none (a warning is
+# logged). orders.emails.staff_address() reads both.
 ADMINS: list[tuple[str, str]] = []
-HERA_STAFF_EMAIL = env_str("HERA_STAFF_EMAIL") or (ADMINS[0][1] if ADMINS else "")
+HERA_STAFF_EMAIL = env_str("HERA_STAFF_EMAIL")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
@@ -458,7 +460,7 @@ Q_CLUSTER = {
     "queue_limit": 100,
     "poll": 0.5,
     "catch_up": False,
-    "label": "Worker tasks",
+    "label": gettext_lazy("Worker tasks"),  # the admin's heading for django-q2's models, in the admin's language
     "cache": "cluster_stats",
 }
 

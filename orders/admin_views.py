@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import scaling, selectors, staff
 from .models import Kind, Order, Priority, Status, WorkerHeartbeat
@@ -115,7 +116,7 @@ def queue_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpRespo
         **model_admin.admin_site.each_context(request),
         **live_queue(timezone.now()),
         "opts": model_admin.opts,
-        "title": "Live queue",
+        "title": _("Live queue"),
         "can_act": model_admin.has_change_permission(request),
         "act_url": reverse("admin:orders_order_queue_act"),
         "refresh_seconds": QUEUE_REFRESH_SECONDS,
@@ -157,6 +158,7 @@ def live_queue(now: datetime) -> dict:
         ],
         "heartbeats": workers,
         "generation_pauses": pauses(),
+        "payments_to_check": payments_to_check(),
         "today": today_stats(now),
         "now": now,
         **scaling.admin_context(),
@@ -174,6 +176,16 @@ def generations_in_force(workers: list[WorkerRow]) -> tuple[int, str]:
     if published:
         return max(published), "from the worker's heartbeat"
     return settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE
+
+
+def payments_to_check() -> list[dict]:
+    """The orders whose payment waits for staff (payment_check, or an extra payment flagged), in one query."""
+    orders = Order.objects.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason="")).order_by("updated_at")
+    return [
+        {"id": order.pk, "change_url": change_url(order), "child_name": order.child_name,
+         "status": order.get_status_display(), "reason": order.payment_check_reason}
+        for order in orders.only("id", "child_name", "status", "payment_check_reason")
+    ]
 
 
 def change_url(order: Order) -> str:

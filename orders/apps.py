@@ -3,13 +3,14 @@ import sys
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 QUEUE_TICK_SCHEDULE = "hera-queue-tick"
 
 
 class OrdersConfig(AppConfig):
     name = "orders"
-    verbose_name = "Orders"
+    verbose_name = gettext_lazy("Orders")
 
     def ready(self) -> None:
         post_migrate.connect(ensure_queue_tick_schedule, sender=self, dispatch_uid="hera-queue-tick-schedule")

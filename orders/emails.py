@@ -9,6 +9,7 @@ import logging
 import threading
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -16,7 +17,8 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
 
 from . import selectors
 from .models import EmailKind, Kind, Order, OutboundEmail
@@ -29,8 +31,12 @@ SUBJECTS = {
     EmailKind.FAILED: gettext_lazy("We could not create %(name)s's book"),
     EmailKind.REFUNDED: gettext_lazy("Your order for %(name)s has been refunded"),
     EmailKind.DELAYED: gettext_lazy("%(name)s's book is delayed"),
+    EmailKind.PAYMENT_PENDING: gettext_lazy("%(name)s's book: your payment is on its way"),
+    EmailKind.PAYMENT_FAILED: gettext_lazy("%(name)s's book: your payment did not go through"),
+    EmailKind.PAYMENT_CHECK: gettext_lazy("Payment to check for order %(reference)s"),
 }
-
+# Emails to staff (HERA_STAFF_EMAIL), in the admin's language rather than the customer's.
+STAFF_KINDS = {EmailKind.PAYMENT_CHECK, EmailKind.STAFF_ALERT}
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
@@ -49,19 +55,32 @@ def outbox_add(order: Order, kind: str, *, dedupe_key: str | None = None) -> Out
     return email
 
 
-def outbox_staff_alert(note: str, *, dedupe_key: str, order: Order | None = None) -> OutboundEmail | None:
-    """Add one `staff_alert` to HERA_STAFF_EMAIL (once per `dedupe_key`); nothing when no staff address is set."""
-    if not settings.HERA_STAFF_EMAIL:
-        log.warning("staff alert not sent (HERA_STAFF_EMAIL is not set): %s", note)
+def staff_address() -> str:
+    """Return where staff emails go: HERA_STAFF_EMAIL, else the first of Django's ADMINS, else nowhere."""
+    if settings.HERA_STAFF_EMAIL:
+        return settings.HERA_STAFF_EMAIL
+    admins = settings.ADMINS
+    return admins[0][1] if admins and isinstance(admins[0], (tuple, list)) else (admins[0] if admins else "")
+
+
+def outbox_add_staff(order: Order | None, kind: str, *, dedupe_key: str, note: str = "") -> OutboundEmail | None:
+    """Add one staff email (about the order, if any) to the outbox; None when it exists or no staff address is set."""
+    to = staff_address()
+    if not to:
+        log.warning("no HERA_STAFF_EMAIL: staff are not emailed (%s): %s", kind, note or (order and order.reference))
         return None
     email, created = OutboundEmail.objects.get_or_create(
-        dedupe_key=dedupe_key[:150],
-        defaults={"order": order, "kind": EmailKind.STAFF_ALERT, "to": settings.HERA_STAFF_EMAIL, "note": note},
+        dedupe_key=dedupe_key[:150], defaults={"order": order, "kind": kind, "to": to, "note": note}
     )
     if not created:
         return None
     transaction.on_commit(lambda: email_deliver_soon(email.pk), robust=True)
     return email
+
+
+def outbox_staff_alert(note: str, *, dedupe_key: str, order: Order | None = None) -> OutboundEmail | None:
+    """Add one `staff_alert` (once per `dedupe_key`): a paid order failed, generation paused for long."""
+    return outbox_add_staff(order, EmailKind.STAFF_ALERT, dedupe_key=dedupe_key, note=note)
 
 
 def outbox_order_failed(order: Order) -> None:
@@ -155,12 +174,14 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
     order = email.order
     context = email_context(email)
-    # Staff alerts are written for the operator, untranslated like the logs.
-    with translation.override(order.language if order else settings.LANGUAGE_CODE):
+    language = settings.LANGUAGE_CODE if email.kind in STAFF_KINDS else order.language
+    with translation.override(language):
+        # Staff alerts are written for the operator, untranslated like the logs.
         if email.kind == EmailKind.STAFF_ALERT:
             subject = f"Hera staff alert: {email.note.splitlines()[0][:120]}" if email.note else "Hera staff alert"
         else:
-            subject = SUBJECTS[email.kind] % {"name": order.child_name}
+            subject = SUBJECTS[email.kind] % {"name": order.child_name, "reference": order.reference}
+            context["price"] = price_text(order.amount_cents)
         text = render_to_string(f"emails/{email.kind}.txt", context)
         html = render_to_string(f"emails/{email.kind}.html", context)
     message = EmailMultiAlternatives(
@@ -174,6 +195,11 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     return message
 
 
+def price_text(cents: int) -> str:
+    """Write a price in euros as the active language does (20,90 € or €20.90), as the order form shows it."""
+    return gettext("€%(amount)s") % {"amount": number_format(Decimal(cents) / 100, decimal_pos=2, use_l10n=True)}
+
+
 def email_context(email: OutboundEmail) -> dict:
     """Everything the templates show; the place in line is computed now, when the email leaves."""
     order = email.order
@@ -183,11 +209,13 @@ def email_context(email: OutboundEmail) -> dict:
     return {
         "order": order,
         "kind": email.kind,
+        "paid": order.kind == Kind.PAID and order.amount_cents > 0,
         "position": position,
         "eta_minutes": selectors.eta_minutes(position),
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),
         "note": email.note,
+        "pay_again_url": order.absolute_url + "?pay=again",
         "admin_url": settings.HERA_BASE_URL + reverse("admin:orders_order_change", args=[order.pk]),
     }

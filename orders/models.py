@@ -46,6 +46,8 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     REFUNDED = "refunded", _("Refunded")
     EXPIRED = "expired", _("Expired")
+    # A payment arrived that does not match its order (amount, currency, session, test money): staff accept or refund.
+    PAYMENT_CHECK = "payment_check", _("Payment to check")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ _LIVE = (Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING, Status.DONE, 
 # (Order.can) rather than repeating its rules.
 TRANSITIONS: dict[str, Transition] = {
     # A payment that completes after its session expired is still a payment: it must be served.
-    "queue": Transition(frozenset({Status.PENDING_PAYMENT, Status.EXPIRED}), Status.QUEUED),
+    # A matching payment also queues an order held for a foreign one (a 1 € Payment Link naming it): staff still
+    # see the held payment, flagged on the order.
+    "queue": Transition(frozenset({Status.PENDING_PAYMENT, Status.EXPIRED, Status.PAYMENT_CHECK}), Status.QUEUED),
     "claim": Transition(frozenset({Status.QUEUED}), Status.GENERATING),
     "finish": Transition(frozenset({Status.GENERATING}), Status.DONE),
     "retry_later": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
@@ -78,7 +82,10 @@ TRANSITIONS: dict[str, Transition] = {
     "cancel": Transition(frozenset({Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING}), Status.CANCELLED),
     "expire": Transition(frozenset({Status.PENDING_PAYMENT}), Status.EXPIRED),
     # A refund can be delivered before the payment it undoes (Stripe sends events in any order).
-    "refund": Transition(frozenset({*_LIVE, Status.EXPIRED}), Status.REFUNDED),
+    "refund": Transition(frozenset({*_LIVE, Status.EXPIRED, Status.PAYMENT_CHECK}), Status.REFUNDED),
+    # A payment that does not match its order waits for staff, who accept it (queue the book) or refund it.
+    "hold_payment": Transition(frozenset({Status.PENDING_PAYMENT, Status.EXPIRED}), Status.PAYMENT_CHECK),
+    "accept_payment": Transition(frozenset({Status.PAYMENT_CHECK}), Status.QUEUED),
     "staff_retry": Transition(frozenset({Status.FAILED, Status.CANCELLED}), Status.QUEUED),
     "regenerate": Transition(frozenset({Status.DONE}), Status.QUEUED),
 }
@@ -139,47 +146,62 @@ class Order(models.Model):
     dedication = models.TextField(_("dedication"), max_length=300, blank=True)
 
     # Queue state.
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, editable=False)
-    priority = models.SmallIntegerField(choices=Priority.choices, default=Priority.HIGH)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAID)
-    amount_cents = models.PositiveIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="eur")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, editable=False)
+    priority = models.SmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.HIGH)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAID)
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="eur")
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
-    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
-    not_before = models.DateTimeField(null=True, blank=True, editable=False, help_text="Retry backoff.")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, editable=False)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True, editable=False, help_text=_("Retry backoff."))
 
     # The lease of the worker generating the order; every worker write is fenced by lease_token.
-    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    lease_token = models.UUIDField(null=True, blank=True, editable=False)
-    worker_id = models.CharField(max_length=100, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True, editable=False)
+    lease_token = models.UUIDField(_("lease token"), null=True, blank=True, editable=False)
+    worker_id = models.CharField(_("worker"), max_length=100, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, editable=False)
     # Attempts whose calls failed with 5xx or timeouts while a neutral probe of the same call passed: from the second
     # one on, such an attempt is charged as the book's own fault, so no order loops at the head of the queue.
-    weather_strikes = models.PositiveSmallIntegerField(default=0, editable=False)
+    weather_strikes = models.PositiveSmallIntegerField(_("weather strikes"), default=0, editable=False)
     # pages_done when the current attempt began: an attempt whose lease was lost counts only if it finished no page.
-    pages_at_claim = models.PositiveSmallIntegerField(default=0, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
+    pages_at_claim = models.PositiveSmallIntegerField(_("pages at claim"), default=0, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
 
     # Progress and result. `story` is the checkpoint of the written story; finished pages are files in storage.
-    pages_done = models.PositiveSmallIntegerField(default=0, editable=False)
-    pages_total = models.PositiveSmallIntegerField(default=0, editable=False)
-    story = models.JSONField(null=True, blank=True, editable=False)
-    pdf = models.FileField(upload_to="books/", max_length=255, blank=True, editable=False)
+    pages_done = models.PositiveSmallIntegerField(_("pages done"), default=0, editable=False)
+    pages_total = models.PositiveSmallIntegerField(_("pages in total"), default=0, editable=False)
+    story = models.JSONField(_("story"), null=True, blank=True, editable=False)
+    pdf = models.FileField(_("PDF"), upload_to="books/", max_length=255, blank=True, editable=False)
     # What making the book cost, summed over every attempt: {"story"|"pictures": {"calls", "retries",
     # "prompt_tokens", "output_tokens", "thoughts_tokens"}}, from the usageMetadata Google returns.
-    generation_usage = models.JSONField(default=dict, blank=True, editable=False)
+    generation_usage = models.JSONField(_("generation usage"), default=dict, blank=True, editable=False)
 
-    stripe_session_id = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
-    stripe_payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
+    stripe_session_id = models.CharField(_("Stripe Checkout Session"), max_length=255, null=True, blank=True, unique=True, editable=False)
+    stripe_payment_intent_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, null=True, blank=True, unique=True, editable=False)
+    # Each new Checkout Session of the order (the first one, or after the customer left Stripe) is one attempt, with
+    # an idempotency key of its own: a key reused within 24 hours would make Stripe replay the old session.
+    checkout_attempts = models.PositiveSmallIntegerField(_("checkout attempts"), default=0, editable=False)
+    # The customer finished Stripe's page: a delayed payment (SEPA debit…) is on its way, so the order never expires.
+    checkout_completed_at = models.DateTimeField(_("checkout completed at"), null=True, blank=True, editable=False)
+    payment_failed_at = models.DateTimeField(_("payment failed at"), null=True, blank=True, editable=False)
+    # Test or live money, as the payment said (accepting test money for a book is refused).
+    payment_livemode = models.BooleanField(_("live money"), null=True, blank=True, editable=False)
+    # Why a payment waits for staff (the order is payment_check), or an extra payment that reached a paid order.
+    payment_check_reason = models.TextField(_("payment to check"), blank=True, editable=False)
+    # A staff refund: asked (committed before Stripe is called), then Stripe's refund id (after it answered).
+    refund_requested_at = models.DateTimeField(_("refund asked at"), null=True, blank=True, editable=False)
+    stripe_refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True, editable=False)
 
     objects = OrderQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at"]
         indexes = [
             # The waiting rows in claim order: what queue.order_claim_next() and selectors.position() read.
@@ -225,6 +247,8 @@ class Order(models.Model):
 
     def can(self, verb: str) -> bool:
         """Tell whether the transition `verb` accepts the order's current status."""
+        if verb == "expire" and self.checkout_completed_at is not None:
+            return False  # a completed checkout means a payment is on its way: never "nothing was charged"
         return self.status in TRANSITIONS[verb].sources
 
     def _transition(self, verb: str, *, actor: str, note: str = "", **changes) -> "OrderEvent":
@@ -350,6 +374,22 @@ class Order(models.Model):
     def expire(self, *, actor: str, note: str = "") -> "OrderEvent":
         return self._transition("expire", actor=actor, note=note)
 
+    def hold_payment(self, *, actor: str, reason: str, livemode: bool | None) -> "OrderEvent":
+        """Keep a payment that does not match the order for staff to accept or refund."""
+        return self._transition(
+            "hold_payment", actor=actor, note=reason, payment_check_reason=reason, payment_livemode=livemode,
+            paid_at=self.paid_at or timezone.now(),
+        )
+
+    def accept_payment(self, *, actor: str, note: str = "") -> "OrderEvent":
+        """Queue the book of a payment staff checked and accepted."""
+        now = timezone.now()
+        return self._transition(
+            "accept_payment", actor=actor, note=note or "payment accepted by staff", payment_check_reason="",
+            queued_at=now, not_before=None,
+            pages_total=self.page_count, paid_at=self.paid_at or now,
+        )
+
     def refund(self, *, actor: str, note: str = "") -> "OrderEvent":
         return self._transition("refund", actor=actor, note=note, **self._lease_cleared())
 
@@ -391,14 +431,16 @@ class Order(models.Model):
 class OrderEvent(models.Model):
     """One status change: the audit trail behind every order."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, choices=Status.choices)
-    to_status = models.CharField(max_length=20, choices=Status.choices)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.CharField(max_length=100, help_text="Who made the change: a user, stripe, a worker, recovery.")
-    note = models.TextField(blank=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.CharField(_("by"), max_length=100, help_text=_("Who made the change: a user, stripe, a worker, recovery."))
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("history of transitions and attempts")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -408,10 +450,14 @@ class OrderEvent(models.Model):
 class ProcessedStripeEvent(models.Model):
     """A Stripe event id already handled: a redelivery of the same event changes nothing."""
 
-    event_id = models.CharField(max_length=255, primary_key=True)
-    event_type = models.CharField(max_length=100)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
-    received_at = models.DateTimeField(default=timezone.now)
+    event_id = models.CharField(_("event id"), max_length=255, primary_key=True)
+    event_type = models.CharField(_("event type"), max_length=100)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events", verbose_name=_("order"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("processed Stripe event")
+        verbose_name_plural = _("processed Stripe events")
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
@@ -424,6 +470,9 @@ class EmailKind(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
     DELAYED = "delayed", _("Book delayed")
     STAFF_ALERT = "staff_alert", _("Staff alert")
+    PAYMENT_PENDING = "payment_pending", _("Payment on its way")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    PAYMENT_CHECK = "payment_check", _("Payment to check (staff)")
 
 
 class OutboundEmail(models.Model):
@@ -433,18 +482,22 @@ class OutboundEmail(models.Model):
     """
 
     # None for a staff alert about generation as a whole (a long pause).
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=EmailKind.choices)
-    note = models.TextField(blank=True, help_text="What a staff alert says.")
-    dedupe_key = models.CharField(max_length=150, unique=True)
-    to = models.EmailField(max_length=254)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="emails", verbose_name=_("order")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EmailKind.choices)
+    note = models.TextField(_("note"), blank=True, help_text=_("What a staff alert says."))
+    dedupe_key = models.CharField(_("deduplication key"), max_length=150, unique=True)
+    to = models.EmailField(_("to"), max_length=254)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="email_pending_idx", condition=Q(sent_at__isnull=True)),
@@ -490,20 +543,26 @@ class GenerationPause(models.Model):
 class WorkerHeartbeat(models.Model):
     """The last sign of life of each worker process, shown by /healthz and the admin's queue page."""
 
-    worker_id = models.CharField(max_length=100, unique=True)
-    seen_at = models.DateTimeField(default=timezone.now)
-    current_order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    worker_id = models.CharField(_("worker"), max_length=100, unique=True)
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
+    current_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("current order")
+    )
     # The worker's HERA_CONCURRENT_GENERATIONS, which its claims obey: the web's positions and ETAs use it
     # (selectors.concurrent_generations), so `auto` is reckoned once, from the worker's own memory.
-    concurrent_generations = models.PositiveSmallIntegerField(null=True, blank=True)
-    concurrency_source = models.CharField(max_length=200, blank=True)
+    concurrent_generations = models.PositiveSmallIntegerField(_("books at once"), null=True, blank=True)
+    concurrency_source = models.CharField(_("books at once from"), max_length=200, blank=True)
     # The generator's state as its start-up check found it (orders.tasks.generator_check), for the live queue.
-    generator_state = models.TextField(blank=True)
-    generator_checked_at = models.DateTimeField(null=True, blank=True)
+    generator_state = models.TextField(_("generator state"), blank=True)
+    generator_checked_at = models.DateTimeField(_("generator checked at"), null=True, blank=True)
 
     # A worker beats every minute from queue_tick, and every third of a lease while it builds a book: after three
     # silent minutes it is reported as silent (by /healthz and the admin's live queue alike).
     SILENCE_SECONDS = 180
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return self.worker_id

@@ -10,9 +10,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import emails, queue, selectors
-from .models import TRANSITIONS, Kind, Order, Priority, Status
+from .models import TRANSITIONS, EmailKind, Kind, Order, OrderEvent, Priority, Status
+from .payments import RefundFailed, stripe_refund_create
+from .webhooks import livemode_expected
 
 log = logging.getLogger("hera.staff")
 
@@ -22,6 +26,12 @@ REGENERABLE = TRANSITIONS["regenerate"].sources
 # An order awaiting payment is left to its checkout: cancelled by staff, a payment arriving later would find
 # nothing to queue (only a failed payment cancels it).
 CANCELLABLE = TRANSITIONS["cancel"].sources - {Status.PENDING_PAYMENT}
+# A refund is asked of Stripe for an order that has a payment and is not refunded yet; Stripe's charge.refunded
+# then moves it to `refunded` (orders/webhooks.py).
+REFUNDABLE = TRANSITIONS["refund"].sources - {Status.PENDING_PAYMENT, Status.EXPIRED}
+ACCEPTABLE = TRANSITIONS["accept_payment"].sources
+# An extra payment flagged on an order that kept its status; a payment_check order is settled by accept or refund.
+FLAG_CLEARABLE = frozenset(Status.values) - {Status.PAYMENT_CHECK}
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ def _refusal(order: Order, accepted: Collection[str], rule: str) -> StaffResult 
     """Return the skipped result for an order whose status the operation does not accept, else None."""
     if order.status in accepted:
         return None
-    return StaffResult(order, False, f"is {order.status}: {rule}")
+    return StaffResult(order, False, _("is %(status)s: %(rule)s") % {"status": order.status, "rule": rule})
 
 
 def _done(order: Order, detail: str, actor: str) -> StaffResult:
@@ -57,39 +67,39 @@ def order_retry(order: Order, *, actor: str) -> StaffResult:
     """Put a failed or cancelled order back in the queue, in its original place, with fresh attempts."""
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, RETRYABLE, "only failed or cancelled orders are retried"):
+        if refused := _refusal(order, RETRYABLE, _("only failed or cancelled orders are retried")):
             return refused
         # A checkout abandoned and then cancelled was never paid for: retrying it would give a book away.
         if order.kind == Kind.PAID and order.paid_at is None:
-            return StaffResult(order, False, "was never paid: nothing to retry")
+            return StaffResult(order, False, _("was never paid: nothing to retry"))
         order.staff_retry(actor=actor)
         transaction.on_commit(queue.wake_worker, robust=True)
-    return _done(order, "queued again with fresh attempts", actor)
+    return _done(order, _("queued again with fresh attempts"), actor)
 
 
 def order_move_to_front(order: Order, *, actor: str) -> StaffResult:
     """Give a queued order the first place in line."""
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, (Status.QUEUED,), "only queued orders can move"):
+        if refused := _refusal(order, (Status.QUEUED,), _("only queued orders can move")):
             return refused
         if selectors.position(order) == 1 + Order.objects.generating().count():
-            return StaffResult(order, False, "is already first in line")
+            return StaffResult(order, False, _("is already first in line"))
         queue.order_move_to_front(order, actor=actor)
-    return _done(order, "moved to the front of the queue", actor)
+    return _done(order, _("moved to the front of the queue"), actor)
 
 
 def order_set_priority(order: Order, priority: int, *, actor: str) -> StaffResult:
     """Set the priority of a queued order (high, normal or low)."""
-    label = Priority(priority).name.lower()
+    label = str(Priority(priority).label).lower()
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, (Status.QUEUED,), "priority only matters while queued"):
+        if refused := _refusal(order, (Status.QUEUED,), _("priority only matters while queued")):
             return refused
         if order.priority == priority:
-            return StaffResult(order, False, f"already has {label} priority")
+            return StaffResult(order, False, _("already has %(priority)s priority") % {"priority": label})
         queue.order_set_priority(order, priority, actor=actor)
-    return _done(order, f"set to {label} priority", actor)
+    return _done(order, _("set to %(priority)s priority") % {"priority": label}, actor)
 
 
 def order_cancel(order: Order, *, actor: str) -> StaffResult:
@@ -100,11 +110,11 @@ def order_cancel(order: Order, *, actor: str) -> StaffResult:
     """
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, CANCELLABLE, "only queued or generating orders are cancelled"):
+        if refused := _refusal(order, CANCELLABLE, _("only queued or generating orders are cancelled")):
             return refused
         was_generating = order.status == Status.GENERATING
         order.cancel(actor=actor, note="cancelled by staff")
-    detail = "cancelled; its worker stops at the next page" if was_generating else "cancelled"
+    detail = _("cancelled; its worker stops at the next page") if was_generating else _("cancelled")
     return _done(order, detail, actor)
 
 
@@ -112,18 +122,96 @@ def order_regenerate(order: Order, *, actor: str) -> StaffResult:
     """Queue a done book to be made again; the customer keeps the old PDF until the new one is ready."""
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, REGENERABLE, "only done books are regenerated"):
+        if refused := _refusal(order, REGENERABLE, _("only done books are regenerated")):
             return refused
         order.regenerate(actor=actor, note="regeneration requested by staff")
         transaction.on_commit(queue.wake_worker, robust=True)
-    return _done(order, "queued for regeneration (the old PDF stays until the new one is ready)", actor)
+    return _done(order, _("queued for regeneration (the old PDF stays until the new one is ready)"), actor)
 
 
 def order_resend_ready(order: Order, *, actor: str) -> StaffResult:
     """Send the `ready` email (download link) again."""
     with transaction.atomic():
         order = _locked(order)
-        if refused := _refusal(order, (Status.DONE,), "the ready email needs a done book"):
+        if refused := _refusal(order, (Status.DONE,), _("the ready email needs a done book")):
             return refused
         emails.email_resend_ready(order)
-    return _done(order, f"ready email queued again to {order.email}", actor)
+    return _done(order, _("ready email queued again to %(email)s") % {"email": order.email}, actor)
+
+
+def order_is_paid(order: Order) -> bool:
+    """Tell whether the order holds a customer's money (a Stripe payment staff could refund)."""
+    return bool(order.stripe_payment_intent_id) and order.paid_at is not None
+
+
+def order_accept_payment(order: Order, *, actor: str) -> StaffResult:
+    """Queue the book of a payment held for staff (payment_check); test money never buys a book."""
+    with transaction.atomic():
+        order = _locked(order)
+        if refused := _refusal(order, ACCEPTABLE, _("only a payment to check is accepted")):
+            return refused
+        if order.payment_livemode is not None and order.payment_livemode != livemode_expected():
+            return StaffResult(order, False, (_("was paid with live money, which does not match the Stripe key") if order.payment_livemode else _("was paid with test money, which does not match the Stripe key")))
+        order.accept_payment(actor=actor, note=f"payment accepted by {actor}")
+        emails.outbox_add(order, EmailKind.QUEUED)
+        transaction.on_commit(queue.wake_worker, robust=True)
+    return _done(order, _("payment accepted, queued"), actor)
+
+
+def order_refund(order: Order, *, actor: str) -> StaffResult:
+    """Ask Stripe to refund the order's payment, once: the order becomes refunded when Stripe confirms.
+
+    The request is recorded (and committed) before Stripe is called and the refund's id after; the idempotency key
+    is the PaymentIntent's, so a second click, a retry or a second server gets Stripe's same refund back.
+    """
+    with transaction.atomic():
+        order = _locked(order)
+        if refused := _refusal(order, REFUNDABLE, _("only a paid order is refunded")):
+            return refused
+        if not order.stripe_payment_intent_id:
+            return StaffResult(order, False, _("has no Stripe payment to refund"))
+        if order.stripe_refund_id:
+            return StaffResult(order, False, _("refund already asked (%(refund)s), awaiting Stripe") % {"refund": order.stripe_refund_id})
+        if order.refund_requested_at is None:
+            order.refund_requested_at = timezone.now()
+            order.save(update_fields=["refund_requested_at", "updated_at"])
+        _note(order, actor, f"refund of {order.stripe_payment_intent_id} asked by {actor}")
+    try:
+        refund_id = stripe_refund_create(order)
+    except RefundFailed as exc:
+        with transaction.atomic():
+            _note(_locked(order), actor, f"refund refused by Stripe: {exc}")
+        return StaffResult(order, False, _("refund refused by Stripe: %(error)s (asking again is safe)") % {"error": exc})
+    with transaction.atomic():
+        order = _locked(order)
+        order.stripe_refund_id = refund_id[:255]
+        order.save(update_fields=["stripe_refund_id", "updated_at"])
+        _note(order, actor, f"refund {refund_id} taken by Stripe; refunded once Stripe confirms")
+    return _done(order, _("refund asked of Stripe (%(refund)s); refunded once Stripe confirms") % {"refund": refund_id}, actor)
+
+
+def order_payment_checked(order: Order, *, actor: str) -> StaffResult:
+    """Clear the flag of an extra payment once staff dealt with it (refunded it in Stripe, or kept it)."""
+    with transaction.atomic():
+        order = _locked(order)
+        if refused := _refusal(order, FLAG_CLEARABLE, _("accept or refund the payment to check")):
+            return refused
+        if not order.payment_check_reason:
+            return StaffResult(order, False, _("has no extra payment to check"))
+        _note(order, actor, f"extra payment checked by {actor}: {order.payment_check_reason}")
+        order.payment_check_reason = ""
+        order.save(update_fields=["payment_check_reason", "updated_at"])
+    return _done(order, _("extra payment marked as checked"), actor)
+
+
+def order_cancel_and_refund(order: Order, *, actor: str) -> StaffResult:
+    """Cancel a paid order not made yet and give the money back."""
+    cancelled = order_cancel(order, actor=actor)
+    if not cancelled.done:
+        return cancelled
+    refunded = order_refund(cancelled.order, actor=actor)
+    return StaffResult(refunded.order, refunded.done, f"{cancelled.detail}; {refunded.detail}")
+
+
+def _note(order: Order, actor: str, note: str) -> None:
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=actor[:100], note=note)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("orders/<token:token>/book.pdf", views.book_pdf, name="book_pdf"),
     path("orders/<token:token>/", views.order_detail, name="detail"),
     path("orders/<token:token>/pay/", payment_views.offline_checkout, name="offline_checkout"),
+    path("orders/<token:token>/checkout/", views.checkout_continue, name="checkout_continue"),
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("api/queue-status", views.queue_status, name="queue_status"),
     path("healthz", views.healthz, name="healthz"),

@@ -13,7 +13,13 @@ from . import selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
 from .pause import generation_paused, generation_state
-from .payments import CheckoutUnavailable, checkout_start, offline_checkout_enabled
+from .payments import (
+    CheckoutUnavailable,
+    checkout_can_resume,
+    checkout_resume,
+    checkout_start,
+    offline_checkout_enabled,
+)
 
 # Statuses after which nothing changes without staff: the order page stops refreshing itself.
 SETTLED_STATUSES = (Status.DONE, Status.FAILED, Status.REFUNDED, Status.CANCELLED)
@@ -104,7 +110,22 @@ def order_page_context(request, order: Order) -> dict:
         "live": order.status not in SETTLED_STATUSES,
         "pay_url": offline_checkout_url(order),
         "checkout_cancelled": request.GET.get("checkout") == "cancelled",
+        "checkout_unavailable": request.GET.get("checkout") == "unavailable",
+        # Not on the return from a successful payment: its confirmation is seconds away.
+        "can_resume": checkout_can_resume(order) and request.GET.get("checkout") != "success",
+        "price": price_display(order.amount_cents or 0),
     }
+
+
+@require_POST
+def checkout_continue(request, token):
+    """Send a customer who left Stripe (or whose payment failed) to a new payment page for the same order."""
+    order = get_object_or_404(Order, token=token)
+    try:
+        url = checkout_resume(order)
+    except CheckoutUnavailable:
+        url = order.get_absolute_url() + "?checkout=unavailable"
+    return HttpResponseRedirect(url, status=303)
 
 
 def offline_checkout_url(order: Order) -> str | None:

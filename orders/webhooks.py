@@ -16,9 +16,10 @@ from collections.abc import Callable
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from .emails import outbox_add
-from .models import EmailKind, Order, OrderEvent, ProcessedStripeEvent
+from .emails import outbox_add, outbox_add_staff
+from .models import EmailKind, Order, OrderEvent, ProcessedStripeEvent, Status
 from .payments import order_mark_paid, order_price_cents, order_record_stripe_ids
 
 log = logging.getLogger("hera.webhooks")
@@ -102,14 +103,26 @@ class StripeEventHandler:
             return order
         if self.object.get("payment_status") in PAID_STATUSES:
             return self.session_paid(order)
-        # A delayed payment method (SEPA debit…): the money comes with async_payment_succeeded.
-        order_record_stripe_ids(order, session_id=self.object["id"], payment_intent_id=self.payment_intent_id())
+        return self.session_payment_pending(order)
+
+    def session_payment_pending(self, order: Order) -> Order:
+        """A delayed payment method (SEPA debit…): the money comes days later with async_payment_succeeded."""
+        with transaction.atomic():
+            order = order_record_stripe_ids(order, session_id=self.object["id"], payment_intent_id=self.payment_intent_id())
+            if order.status != Status.PENDING_PAYMENT:
+                return order
+            # From now on the order never expires: the customer was told the money is on its way.
+            order.checkout_completed_at = timezone.now()
+            order.payment_failed_at = None
+            order.save(update_fields=["checkout_completed_at", "payment_failed_at", "updated_at"])
+            _note(order, f"checkout {self.object['id']} completed unpaid: a delayed payment is on its way")
+            outbox_add(order, EmailKind.PAYMENT_PENDING, dedupe_key=f"order-{order.pk}-payment_pending-{self.object['id']}")
         log.info("checkout completed unpaid for %s, awaiting the asynchronous payment", order.reference)
         return order
 
     def session_async_payment_succeeded(self) -> Order | None:
         order = self.session_order()
-        if order is None or not self.session_matches(order):
+        if order is None or not self.session_matches(order, paid=True):
             return order
         return self.session_paid(order)
 
@@ -117,9 +130,12 @@ class StripeEventHandler:
         order = self.session_order(locked=True)
         if order is None or self.session_differences(order):  # another session's failure is not this order's
             return order
-        # A failed payment cancels an order no payment has reached; one paid by other means stays in line.
-        if order.paid_at is None and order.can("cancel"):
-            order.cancel(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']})")
+        # The order stays pending_payment (never cancelled, never expired by the clock): the customer may pay again.
+        if order.status == Status.PENDING_PAYMENT:
+            order.payment_failed_at = timezone.now()
+            order.save(update_fields=["payment_failed_at", "updated_at"])
+            _note(order, f"asynchronous payment failed (session {self.object['id']}); the customer may pay again")
+            outbox_add(order, EmailKind.PAYMENT_FAILED, dedupe_key=f"order-{order.pk}-payment_failed-{self.object['id']}")
         return order
 
     def session_expired(self) -> Order | None:
@@ -131,18 +147,20 @@ class StripeEventHandler:
             order.expire(actor=ACTOR, note=f"checkout session {self.object['id']} expired unpaid")
         return order
 
-    def session_matches(self, order: Order) -> bool:
-        """Tell whether a payment's session is the one Hera created for `order`; note what differed if not."""
+    def session_matches(self, order: Order, *, paid: bool = False) -> bool:
+        """Tell whether a payment's session is the one Hera created for `order`; if not, note what differed, and
+        hold the money it brought for staff."""
         differences = self.session_differences(order)
         if not differences:
             return True
         note = f"{PAYMENT_REFUSED} ({self.event['type']}, session {self.object.get('id')}): " + "; ".join(differences)
-        # Same status on both sides: a note in the order's history, not a transition.
-        OrderEvent.objects.create(
-            order=order, from_status=order.status, to_status=order.status, actor=ACTOR, note=note[:2000]
-        )
         log.warning("stripe session %s refused for %s: %s", self.object.get("id"), order.reference,
                     "; ".join(differences))
+        if paid or self.object.get("payment_status") == "paid":
+            payment_hold(order, note, session=self.object, payment_intent_id=self.payment_intent_id(),
+                         livemode=self.object.get("livemode"))
+        else:
+            _note(order, note)  # no money moved (unpaid, or nothing to pay): a line in the history is enough
         return False
 
     def session_differences(self, order: Order) -> list[str]:
@@ -168,9 +186,15 @@ class StripeEventHandler:
         return differences
 
     def session_paid(self, order: Order) -> Order:
-        if not order_mark_paid(
-            order, actor=ACTOR, session_id=self.object["id"], payment_intent_id=self.payment_intent_id()
-        ):
+        intent = self.payment_intent_id()
+        if order_mark_paid(order, actor=ACTOR, session_id=self.object["id"], payment_intent_id=intent):
+            return order
+        order.refresh_from_db()
+        if intent and order.stripe_payment_intent_id and intent != order.stripe_payment_intent_id:
+            # A second payment for a book already paid for (two tabs, a retried checkout): staff refund it.
+            note = f"{PAYMENT_REFUSED} ({self.event['type']}, session {self.object['id']}): an extra payment {intent}"
+            payment_hold(order, note, session=self.object, payment_intent_id=intent, livemode=self.object.get("livemode"))
+        else:
             log.info("payment for %s already recorded (status %s)", order.reference, order.status)
         return order
 
@@ -207,6 +231,11 @@ class StripeEventHandler:
         if not order.can("refund"):
             log.info("refund for %s ignored in status %s", order.reference, order.status)
             return order
+        intent = self.payment_intent_id()
+        if intent and order.stripe_payment_intent_id and intent != order.stripe_payment_intent_id:
+            # An extra payment given back: the order's own payment (and book) stand.
+            _note(order, f"extra payment {intent} refunded (charge {self.object.get('id')}); the order's payment stands")
+            return order
         order.refund(actor=ACTOR, note=f"charge {self.object.get('id')} refunded")
         outbox_add(order, EmailKind.REFUNDED)
         log.info("order refunded %s, out of the queue", order.reference)
@@ -224,3 +253,29 @@ class StripeEventHandler:
             log.warning("stripe charge %s matches no order", self.object.get("id"))
         return order
 
+
+def _note(order: Order, note: str) -> None:
+    """Write a line in the order's history without changing its status."""
+    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=ACTOR, note=note[:2000])
+
+
+def payment_hold(order: Order, note: str, *, session: dict, payment_intent_id: str | None, livemode) -> None:
+    """Keep money that does not match its order for staff: the order waits in payment_check if it was unpaid, or
+    keeps its status and is flagged if it already had a payment; staff get one payment_check email per payment."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.can("hold_payment"):
+            # The refund button needs the payment: the order's own intent, unless another already holds that id.
+            if payment_intent_id and not order.stripe_payment_intent_id and not Order.objects.filter(
+                stripe_payment_intent_id=payment_intent_id
+            ).exists():
+                order.stripe_payment_intent_id = payment_intent_id
+                order.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+            order.hold_payment(actor=ACTOR, reason=note, livemode=livemode if isinstance(livemode, bool) else None)
+        elif note not in order.payment_check_reason:  # the same payment told again (a new event id) adds nothing
+            reason = "\n".join(filter(None, [order.payment_check_reason, note]))
+            order.payment_check_reason = reason[:4000]
+            order.save(update_fields=["payment_check_reason", "updated_at"])
+            _note(order, note)
+        paid_by = payment_intent_id or session.get("id")
+        outbox_add_staff(order, EmailKind.PAYMENT_CHECK, dedupe_key=f"order-{order.pk}-payment_check-{paid_by}")

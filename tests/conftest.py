@@ -71,10 +71,12 @@ def make_order(**overrides) -> Order:
 
 def order_in(status: str, *, pages_done: int = 0, **overrides) -> Order:
     """Create an order and walk it to `status` through the model's own transitions (as Stripe, workers, staff do)."""
-    if status in (Status.PENDING_PAYMENT, Status.EXPIRED):
+    if status in (Status.PENDING_PAYMENT, Status.EXPIRED, Status.PAYMENT_CHECK):
         order = make_order(**overrides)
         if status == Status.EXPIRED:
             order.expire(actor="test")
+        if status == Status.PAYMENT_CHECK:
+            order.hold_payment(actor="test", reason="payment not accepted: amount_total 100", livemode=False)
         return order
     order = make_order(status="queued", **overrides)
     if status == Status.QUEUED:
@@ -200,3 +202,22 @@ def bucket(s3_server, settings):
     s3_server.gate.denied_methods.clear()
     s3_server.empty()
     s3_server.client().delete_bucket(Bucket=s3_server.env()["AWS_STORAGE_BUCKET_NAME"])
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """The local Stripe API (tests/fakes/stripe_api.py) behind a test secret key, for the real stripe SDK."""
+    from tests.fakes.stripe_api import FakeStripeAPI
+
+    fake = FakeStripeAPI().start()
+    settings.STRIPE_SECRET_KEY = "sk_test_hera"
+    settings.STRIPE_API_BASE = fake.base_url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def english_admin(admin_client):
+    """The admin as a staff member whose browser asks for English."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client

@@ -13,6 +13,12 @@ from tests.conftest import make_order, order_in
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """These tests read the admin's English messages: a browser that asks for no language gets English."""
+    settings.LANGUAGE_CODE = "en"
+
 CHANGELIST = reverse("admin:orders_order_changelist")
 QUEUE_PAGE = reverse("admin:orders_order_queue")
 QUEUE_ACT = reverse("admin:orders_order_queue_act")

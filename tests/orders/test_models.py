@@ -30,6 +30,7 @@ PATHS: dict[str, list[Callable[[Order], object]]] = {
     Status.CANCELLED: [lambda o: o.cancel(actor="test")],
     Status.REFUNDED: [lambda o: o.queue(actor="test"), lambda o: o.refund(actor="stripe")],
     Status.EXPIRED: [lambda o: o.expire(actor="stripe")],
+    Status.PAYMENT_CHECK: [lambda o: o.hold_payment(actor="stripe", reason="amount_total 100", livemode=False)],
 }
 
 # How each verb of the table is called.
@@ -47,6 +48,8 @@ VERBS: dict[str, Callable[[Order], OrderEvent]] = {
     "refund": lambda o: o.refund(actor="stripe"),
     "staff_retry": lambda o: o.staff_retry(actor="staff"),
     "regenerate": lambda o: o.regenerate(actor="staff"),
+    "hold_payment": lambda o: o.hold_payment(actor="stripe", reason="amount_total 100", livemode=False),
+    "accept_payment": lambda o: o.accept_payment(actor="staff"),
 }
 
 MATRIX = list(itertools.product(Status.values, TRANSITIONS))
@@ -66,7 +69,7 @@ def order_in(status: str) -> Order:
 def test_the_transition_table_names_each_verb_and_every_verb_is_an_order_method():
     assert list(TRANSITIONS) == [
         "queue", "claim", "finish", "retry_later", "recover", "release", "defer", "fail", "cancel", "expire", "refund",
-        "staff_retry", "regenerate",
+        "hold_payment", "accept_payment", "staff_retry", "regenerate",
     ]
     assert set(VERBS) == set(TRANSITIONS)
     assert all(callable(getattr(Order, verb)) for verb in TRANSITIONS)
@@ -79,7 +82,15 @@ def test_nothing_leads_back_to_pending_payment_and_refunded_is_final():
 
 
 def test_only_a_payment_queues_an_order_for_the_first_time():
-    assert TRANSITIONS["queue"].sources == {Status.PENDING_PAYMENT, Status.EXPIRED}
+    assert TRANSITIONS["queue"].sources == {Status.PENDING_PAYMENT, Status.EXPIRED, Status.PAYMENT_CHECK}
+
+
+def test_a_pending_order_whose_checkout_completed_cannot_expire():
+    order = make_order()
+    order.checkout_completed_at = order.created_at
+    assert not order.can("expire")
+    with pytest.raises(InvalidTransition):
+        order.expire(actor="housekeeping")
 
 
 @pytest.mark.parametrize(("from_status", "verb"), ALLOWED)

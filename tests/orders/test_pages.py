@@ -176,12 +176,17 @@ def test_pending_order_page_links_to_the_offline_checkout(client):
     assert reverse("orders:offline_checkout", kwargs={"token": order.token}) in html
 
 
-def test_customer_back_from_a_cancelled_checkout_is_told_nothing_was_charged(client):
+def test_customer_back_from_a_cancelled_checkout_gets_one_message_and_a_way_back_to_pay(client, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_hera"
     order = order_in("pending_payment", language="en")
 
     html = client.get(reverse("orders:detail", kwargs={"token": order.token}) + "?checkout=cancelled").content.decode()
 
-    assert "You left the payment page: nothing was charged." in html
+    assert "You left the payment page" in html
+    assert "Nothing was charged. Your order is kept" in html
+    assert "We are waiting for your payment to be confirmed" not in html
+    assert reverse("orders:checkout_continue", kwargs={"token": order.token}) in html
+    assert "Continue to payment" in html
 
 
 def test_pending_order_page_has_no_pay_link_when_stripe_is_configured(client, settings):

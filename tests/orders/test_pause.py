@@ -148,11 +148,11 @@ def test_a_google_book_records_its_calls_and_tokens_on_the_order(gemini):
     }
 
 
-def test_the_admin_order_page_shows_the_calls_and_the_estimated_cost(admin_client):
+def test_the_admin_order_page_shows_the_calls_and_the_estimated_cost(english_admin):
     order = make_order(status="queued")
     queue.order_record_usage(order.pk, {"pictures": {"calls": 2, "retries": 1, "prompt_tokens": 600, "output_tokens": 3360, "thoughts_tokens": 0}})
 
-    page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    page = english_admin.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
 
     assert "pictures: 2 call(s) incl. 1 softened retry, 600 tokens in, 3,360 out, 0 thinking" in page
     assert "$0.20 (at the HERA_GOOGLE_*_PRICE settings)" in page

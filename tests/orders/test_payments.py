@@ -7,17 +7,7 @@ from orders.models import Kind, Order, OutboundEmail, Priority, Status
 from orders.payments import CheckoutUnavailable, checkout_start, order_mark_paid, order_price_cents
 from tests.conftest import make_order
 from tests.fakes.smtp_server import free_port
-from tests.fakes.stripe_api import FakeStripeAPI
 from tests.orders.test_forms import VALID
-
-
-@pytest.fixture
-def fake_stripe(settings):
-    fake = FakeStripeAPI().start()
-    settings.STRIPE_SECRET_KEY = "sk_test_hera"
-    settings.STRIPE_API_BASE = fake.base_url
-    yield fake
-    fake.stop()
 
 
 def test_order_price_cents_is_the_base_price_plus_the_pages(settings):
@@ -48,7 +38,7 @@ def test_checkout_session_request_carries_the_token_the_amount_and_the_idempoten
     url = checkout_start(order)
     (request,) = fake_stripe.requests
     assert (request.method, request.path) == ("POST", "/v1/checkout/sessions")
-    assert request.headers["Idempotency-Key"] == f"checkout-{order.token}"
+    assert request.headers["Idempotency-Key"] == f"checkout-{order.token}-1"
     assert request.headers["Authorization"] == "Bearer sk_test_hera"
     params = request.params
     assert params["mode"] == "payment"

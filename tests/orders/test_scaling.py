@@ -121,10 +121,10 @@ def test_each_decision_is_logged_once(settings, caplog):
     ]
 
 
-def test_the_live_queue_page_shows_the_decisions(admin_client, settings):
+def test_the_live_queue_page_shows_the_decisions(english_admin, settings):
     settings.HERA_SCALE_UP_QUEUE, settings.HERA_SCALE_UP_MINUTES = 5, 10
     run([(0, 6), (10, 6)])
-    html = admin_client.get(reverse("admin:orders_order_queue") + "?fragment=1").content.decode()
+    html = english_admin.get(reverse("admin:orders_order_queue") + "?fragment=1").content.decode()
     assert 'id="scaling"' in html
     assert "Scale up" in html
     assert "more than 5 orders waiting for 10 minutes" in html

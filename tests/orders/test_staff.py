@@ -8,6 +8,12 @@ from tests.conftest import make_order, order_in
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """The results read below are staff's messages in English (outside a request, LANGUAGE_CODE speaks)."""
+    settings.LANGUAGE_CODE = "en"
+
 ALL_STATUSES = list(Status.values)
 
 

@@ -121,7 +121,8 @@ def test_completed_unpaid_session_waits_for_the_payment(client, order):
     order.refresh_from_db()
     assert order.status == Status.PENDING_PAYMENT
     assert order.stripe_payment_intent_id == f"pi_test_{order.pk}"
-    assert not OutboundEmail.objects.exists()
+    assert order.checkout_completed_at is not None
+    assert list(OutboundEmail.objects.values_list("kind", flat=True)) == ["payment_pending"]
 
 
 def test_async_payment_success_after_an_unpaid_completion_queues_once(client, order):
@@ -134,11 +135,15 @@ def test_async_payment_success_after_an_unpaid_completion_queues_once(client, or
     assert OutboundEmail.objects.filter(order=order, kind="queued").count() == 1
 
 
-def test_async_payment_failure_cancels_the_pending_order(client, order):
+def test_async_payment_failure_keeps_the_order_pending_with_a_payment_failed_email(client, order):
+    deliver(client, stripe_event("checkout.session.completed", session_for(order, payment_status="unpaid")))
     deliver(client, stripe_event("checkout.session.async_payment_failed", session_for(order, payment_status="unpaid")))
     order.refresh_from_db()
-    assert order.status == Status.CANCELLED
-    assert "payment failed" in order.events.get(to_status=Status.CANCELLED).note
+    assert order.status == Status.PENDING_PAYMENT
+    assert order.payment_failed_at is not None
+    assert not order.events.filter(to_status=Status.CANCELLED).exists()
+    kinds = list(OutboundEmail.objects.filter(order=order).values_list("kind", flat=True))
+    assert kinds == ["payment_pending", "payment_failed"]
 
 
 def test_expired_session_expires_the_unpaid_order(client, order):
@@ -391,15 +396,23 @@ def refusal_notes(order: Order) -> list[str]:
     return [event.note for event in order.events.filter(note__startswith=PAYMENT_REFUSED)]
 
 
-def assert_refused(response, order: Order, difference: str) -> None:
+@pytest.fixture(autouse=True)
+def staff_email(settings):
+    settings.HERA_STAFF_EMAIL = "staff@hera.example"
+
+
+def assert_refused(response, order: Order, difference: str, *, held: bool = True) -> None:
+    """A refused payment queues nothing; money that came with it waits in payment_check, and staff are emailed."""
     assert response.status_code == 200  # acknowledged: Stripe must stop retrying
     order.refresh_from_db()
-    assert order.status == Status.PENDING_PAYMENT
-    assert not OutboundEmail.objects.filter(order=order).exists()
+    to_status = Status.PAYMENT_CHECK if held else Status.PENDING_PAYMENT
+    assert order.status == to_status
+    emails = list(OutboundEmail.objects.filter(order=order).values_list("kind", "to"))
+    assert emails == ([("payment_check", "staff@hera.example")] if held else [])
     notes = refusal_notes(order)
     assert len(notes) == 1 and difference in notes[0], notes
     event = order.events.get(note__startswith=PAYMENT_REFUSED)
-    assert (event.from_status, event.to_status, event.actor) == (Status.PENDING_PAYMENT, Status.PENDING_PAYMENT, "stripe")
+    assert (event.from_status, event.to_status, event.actor) == (Status.PENDING_PAYMENT, to_status, "stripe")
 
 
 def test_attack_a_cheap_session_naming_a_real_order_queues_nothing(client, order):
@@ -411,7 +424,7 @@ def test_attack_a_cheap_session_naming_a_real_order_queues_nothing(client, order
 
 def test_attack_a_free_session_with_no_payment_required_queues_nothing(client, order):
     free = session_for(order, amount_total=0, payment_status="no_payment_required")
-    assert_refused(deliver(client, stripe_event("checkout.session.completed", free)), order, "amount_total 0")
+    assert_refused(deliver(client, stripe_event("checkout.session.completed", free)), order, "amount_total 0", held=False)
 
 
 def test_attack_a_session_in_another_currency_queues_nothing(client, order):
