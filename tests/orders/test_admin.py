@@ -352,7 +352,7 @@ def test_queue_page_shows_staff_the_upstreams_words_since_when_the_next_try_and_
 
     assert "Generation paused (upstream):</strong> Gemini (gemini-3.1-flash-image) answered 503 UNAVAILABLE: The model is overloaded." in page
     assert 'class="pause-since">since ' in page and 'class="pause-next">next try ' in page
-    assert f'{order.reference}</a> handed back' in page
+    assert f'order handed back: <a href="/admin/orders/order/{order.pk}/change/">{order.reference}</a>' in page
 
 
 def test_queue_fragment_is_the_refreshing_part_only(admin_client):

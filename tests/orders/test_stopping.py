@@ -199,14 +199,14 @@ def test_the_start_check_logs_a_refused_key_as_an_error_and_returns(gemini, sett
     assert "the site serves and takes orders" in record.getMessage()
 
 
-def test_the_live_queue_greys_a_worker_gone_idle_and_reds_only_one_lost_holding_an_order(admin_client):
+def test_the_live_queue_greys_a_worker_gone_idle_and_reds_only_one_lost_holding_an_order(english_admin):
     order = order_in(Status.GENERATING)
     long_ago = timezone.now() - timedelta(seconds=WorkerHeartbeat.SILENCE_SECONDS + 60)
     WorkerHeartbeat.objects.create(worker_id="host:1", seen_at=long_ago)
     WorkerHeartbeat.objects.create(worker_id="host:2", seen_at=long_ago, current_order=order)
     queue.heartbeat_record("host:3")
 
-    page = admin_client.get(reverse("admin:orders_order_queue") + "?fragment=1").content.decode()
+    page = english_admin.get(reverse("admin:orders_order_queue") + "?fragment=1").content.decode()
 
     assert '<strong class="gone" data-worker-state="gone">worker gone, holding nothing</strong>' in page
     assert f'<strong class="stale" data-worker-state="lost">worker silent, it held #{order.pk}</strong>' in page
