@@ -149,7 +149,7 @@ def test_a_database_blip_mid_book_costs_seconds_not_the_lease_and_the_cluster_ta
     assert order_state(server, book)[2] == 1  # attempts
     (pdf,) = server.sql("SELECT pdf FROM orders_order WHERE id = %s", [book])[0]
     assert len(PdfReader(Path(settings.MEDIA_ROOT) / pdf).pages) == 12 + 5
-    assert "database connection lost during recording page" in log.read_text()  # the worker did meet the blip
+    assert "database connection lost during " in log.read_text()  # the worker did meet the blip (a page, its record)
 
     second = pay(server, pages=3)
     paid = time.monotonic()

@@ -319,4 +319,4 @@ def test_three_sigterms_during_one_book_cost_no_attempt_no_email_and_no_page_dra
     assert len(released) == 3, "\n".join(notes)
     drawn = [int(page) for log in logs for _, page in PAGE_DRAWN.findall(log.read_text())]
     assert sorted(drawn) == list(range(1, 21))  # every page drawn once, none of them again after a stop
-    assert len(PdfReader(order.pdf.path).pages) == 20 + 4
+    assert len(PdfReader(order.pdf.path).pages) == 20 + 5
