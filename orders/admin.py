@@ -175,7 +175,8 @@ class OrderAdmin(admin.ModelAdmin):
 
         @admin.display(description="ETA min")
         def eta(order: Order):
-            return selectors.eta_minutes(positions().get(order.pk))
+            place = positions().get(order.pk)
+            return None if place is None else selectors.eta_minutes(order, place)
 
         return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
 
@@ -188,7 +189,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="ETA min")
     def eta(self, order: Order):
-        minutes = selectors.eta_minutes(selectors.position(order))
+        minutes = selectors.eta_minutes(order)
         return self.get_empty_value_display() if minutes is None else minutes
 
     @admin.display(description="token", ordering="token")

@@ -167,7 +167,7 @@ def waiting_row(order: Order, position: int, labels: dict, now: datetime) -> Wai
         page_count=order.page_count,
         priority_label=labels[order.priority],
         kind_label=labels[order.kind],
-        eta=selectors.eta_minutes(position),
+        eta=selectors.eta_minutes(order, position),
         waiting_for=duration_text(order.queued_at, now),
         backoff=order.not_before is not None and order.not_before > now,
         not_before=order.not_before,

@@ -146,7 +146,7 @@ def email_context(email: OutboundEmail) -> dict:
         "order": order,
         "kind": email.kind,
         "position": position,
-        "eta_minutes": selectors.eta_minutes(position),
+        "eta_minutes": selectors.eta_minutes(order, position),
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),

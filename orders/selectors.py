@@ -4,6 +4,7 @@ Nothing here writes; orders/queue.py changes the queue, and emails and views rea
 """
 
 import math
+import statistics
 
 from django.conf import settings
 from django.db.models import Q
@@ -43,10 +44,62 @@ def positions() -> dict[int, int]:
     return result
 
 
-def eta_minutes(position_in_line: int | None) -> int | None:
-    if position_in_line is None:
+DEFAULT_MINUTES_PER_BOOK = 5  # the design card's figure, until `auto` has books to learn from
+LEARN_FROM_BOOKS = 20  # the recent books whose median minutes per page `auto` uses
+
+
+def books_at_once() -> int:
+    """How many books are made at the same time."""
+    return settings.HERA_CONCURRENT_GENERATIONS
+
+
+def minutes_per_page(generator: str | None = None) -> float | None:
+    """Return the median minutes per page of the recent books made by `generator` (default: the current one)."""
+    books = (
+        Order.objects.filter(status=Status.DONE, generator=generator or settings.HERA_GENERATOR)
+        .exclude(started_at=None)
+        .exclude(finished_at=None)
+        .filter(pages_total__gt=0)
+        .order_by("-finished_at", "-id")
+        .values_list("started_at", "finished_at", "pages_total")[:LEARN_FROM_BOOKS]
+    )
+    samples = [(finished - started).total_seconds() / 60 / pages for started, finished, pages in books]
+    return statistics.median(samples) if samples else None
+
+
+def pages_left(order: Order) -> int:
+    total = order.pages_total or order.page_count
+    return max(total - order.pages_done, 0)
+
+
+def eta_minutes(order: Order, position_in_line: int | None = None) -> int | None:
+    """Minutes until the order's book is ready: a book being drawn counts its pages left, a queued one its line."""
+    place = position(order) if position_in_line is None else position_in_line
+    if place is None:
         return None
-    return math.ceil(position_in_line / settings.HERA_CONCURRENT_GENERATIONS) * settings.HERA_MINUTES_PER_BOOK
+    per_page = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
+    if per_page is not None:
+        return math.ceil(per_page * line_pages_left(order))
+    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
+    if order.status == Status.GENERATING:
+        total = order.pages_total or order.page_count
+        return math.ceil(per_book * pages_left(order) / total) if total else per_book
+    return math.ceil(place / books_at_once()) * per_book
+
+
+def line_pages_left(order: Order) -> float:
+    """Pages to draw before the order's book is ready, shared by the books made at once (its own when drawn)."""
+    if order.status == Status.GENERATING:
+        return pages_left(order)
+    ahead = Order.objects.generating() | Order.objects.queued().filter(
+        Q(priority__gt=order.priority)
+        | Q(priority=order.priority, queued_at__lt=order.queued_at)
+        | Q(priority=order.priority, queued_at=order.queued_at, id__lt=order.id)
+    )
+    pages = sum(max((total or count) - done, 0) for total, count, done in ahead.values_list(
+        "pages_total", "page_count", "pages_done"
+    ))
+    return (pages + pages_left(order)) / books_at_once()
 
 
 def queue_summary() -> dict:

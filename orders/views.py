@@ -25,7 +25,7 @@ def order_status_payload(order: Order) -> dict:
     return {
         "status": order.status,
         "position": place,
-        "eta_minutes": selectors.eta_minutes(place),
+        "eta_minutes": selectors.eta_minutes(order, place),
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,
         "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if downloadable else None,

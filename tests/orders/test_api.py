@@ -84,7 +84,7 @@ def test_status_of_a_generating_order_has_its_pages(client):
     assert status_of(client, order) == {
         "status": "generating",
         "position": 1,
-        "eta_minutes": 5,
+        "eta_minutes": 4,  # 5 of its 8 pages left: ceil(5 × 5 / 8)
         "pages_done": 3,
         "pages_total": 8,
         "download_url": None,
