@@ -37,6 +37,8 @@ from .models import (
 from .webhooks import PAYMENT_REFUSED
 
 INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
+# How the hero looks (generation/appearance.py); empty is "surprise me", shown as the admin's empty value.
+LOOK_FIELDS = ("skin_tone", "hair_color", "hair_style", "glasses")
 
 
 def _actor(request: HttpRequest) -> str:
@@ -103,7 +105,7 @@ class OrderAddForm(forms.ModelForm):
 
     class Meta:
         model = Order
-        fields = (*INPUT_FIELDS, "kind")
+        fields = (*INPUT_FIELDS, *LOOK_FIELDS, "kind")
 
     # The customer form's checks: a gift book must print its name and dedication as well as a paid one.
     clean_child_name = OrderForm.clean_child_name
@@ -232,14 +234,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return ((None, {"fields": (*INPUT_FIELDS, "kind")}),)
+            return ((None, {"fields": (*INPUT_FIELDS, "kind")}), ("Hero's look", {"fields": LOOK_FIELDS}))
         return (
             ("Inputs", {"fields": INPUT_FIELDS}),
+            ("Hero's look (empty: surprise me)", {"fields": LOOK_FIELDS}),
             ("Queue", {"fields": (
                 "status", "kind", "priority", "position", "eta", "attempts", "last_error", "progress",
                 "not_before", "worker_id", "lease_expires_at",
             )}),
-            ("Book", {"fields": ("pdf_link", "customer_page", "generation_calls", "generation_cost")}),
+            ("Book", {"fields": ("pdf_link", "customer_page", "generator", "generation_calls", "generation_cost")}),
             ("Payment", {"classes": ("collapse",), "fields": (
                 "amount_cents", "currency", "paid_at", "stripe_session_id", "stripe_payment_intent_id",
             )}),

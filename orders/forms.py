@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from generation import appearance
 from generation.glyphs import undrawable
 
 from .models import MAX_AGE, MAX_PAGES, MIN_AGE, MIN_PAGES, Language, Order, Theme
@@ -60,6 +61,36 @@ def radio_choice_field(*, label, choices, required, invalid) -> forms.ChoiceFiel
         error_messages={"required": required, "invalid_choice": invalid},
         widget=forms.RadioSelect,
     )
+
+
+class SwatchRadioSelect(forms.RadioSelect):
+    """Radio buttons that show a trait's colour beside its name (plain radios without CSS; no JavaScript)."""
+
+    def __init__(self, *args, colors: dict[str, tuple[int, int, int]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.colors = colors or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if rgb := self.colors.get(value):
+            option["attrs"]["data-swatch"] = ""
+            option["attrs"]["style"] = "--swatch: rgb({}, {}, {})".format(*rgb)
+        return option
+
+
+def look_field(trait: str, label) -> forms.ChoiceField:
+    """Return an optional choice among a trait's closed list (generation/appearance.py); empty means "surprise me"."""
+    options = appearance.TRAITS[trait]
+    return forms.ChoiceField(
+        label=label,
+        required=False,
+        choices=[("", _("Surprise me")), *appearance.form_choices(trait)],
+        error_messages={"invalid_choice": _("Please choose one of the options offered, or “Surprise me”.")},
+        widget=SwatchRadioSelect(colors={option.value: option.rgb for option in options if option.rgb}),
+    )
+
+
+LOOK_FIELDS = ("skin_tone", "hair_color", "hair_style", "glasses")
 
 
 class OrderForm(forms.ModelForm):
@@ -121,9 +152,14 @@ class OrderForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    skin_tone = look_field("skin_tone", _("Skin tone"))
+    hair_color = look_field("hair_color", _("Hair colour"))
+    hair_style = look_field("hair_style", _("Hairstyle"))
+    glasses = look_field("glasses", _("Glasses"))
+
     class Meta:
         model = Order
-        fields = ["email", "child_name", "child_age", "theme", "language", "page_count", "dedication"]
+        fields = ["email", "child_name", "child_age", "theme", "language", "page_count", "dedication", *LOOK_FIELDS]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # labels sit above their fields: no colon needed
@@ -131,6 +167,16 @@ class OrderForm(forms.ModelForm):
         current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
         self.fields["language"].initial = current if current in Language.values else settings.LANGUAGE_CODE
         self.fields["page_count"].initial = DEFAULT_PAGE_COUNT
+
+    def main_fields(self) -> list:
+        return [field for field in self if field.name not in LOOK_FIELDS]
+
+    def look_fields(self) -> list:
+        """The hero's look: shown together, folded away until the parent opens it or chose something."""
+        return [field for field in self if field.name in LOOK_FIELDS]
+
+    def look_chosen(self) -> bool:
+        return any(self[name].value() for name in LOOK_FIELDS) or any(self.errors.get(n) for n in LOOK_FIELDS)
 
     def clean_child_name(self) -> str:
         # NFC first, so a name typed with combining accents (e + ◌́) counts as letters and as one character each.

@@ -117,6 +117,10 @@ def book_request(order: Order) -> BookRequest:
         page_count=order.page_count,
         dedication=order.dedication,
         seed=seed,
+        skin_tone=order.skin_tone,
+        hair_color=order.hair_color,
+        hair_style=order.hair_style,
+        glasses=order.glasses,
     )
 
 

@@ -469,3 +469,12 @@ def test_queue_page_shows_a_retry_backoff_and_an_expired_lease(admin_client):
     page = admin_client.get(QUEUE_PAGE).content.decode()
     assert "retry after" in page and "(attempt 1 failed)" in page and "image model timed out" in page
     assert "expired, awaiting recovery" in page
+
+
+@pytest.mark.django_db
+def test_the_order_page_shows_the_hero_look_the_parent_chose(admin_client):
+    order = make_order(skin_tone="medium", hair_color="blond", hair_style="bunches", glasses="yes")
+    page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert "Hero&#x27;s look" in page or "Hero's look" in page
+    for label in ("Medium", "Blond", "Bunches", "With glasses"):
+        assert label in page

@@ -163,3 +163,45 @@ def test_the_limits_themselves_are_allowed(pages, age):
     form = OrderForm({**VALID, "page_count": pages, "child_age": age})
 
     assert form.is_valid(), form.errors
+
+
+# How the hero looks: optional closed lists (generation/appearance.py), empty means "surprise me".
+
+
+def test_the_hero_look_chosen_on_the_form_is_stored_on_the_order(client):
+    look = {"skin_tone": "brown", "hair_color": "black", "hair_style": "coily", "glasses": "yes"}
+    assert post_order(client, **look).status_code == 303
+    order = Order.objects.get()
+    assert {name: getattr(order, name) for name in look} == look
+
+
+def test_a_hero_look_left_to_surprise_is_stored_empty(client):
+    assert post_order(client).status_code == 303
+    order = Order.objects.get()
+    assert (order.skin_tone, order.hair_color, order.hair_style, order.glasses) == ("", "", "", "")
+
+
+@pytest.mark.parametrize("field", ["skin_tone", "hair_color", "hair_style", "glasses"])
+def test_a_hero_look_outside_the_list_is_refused_with_a_message(client, field):
+    response = post_order(client, **{field: "green with stars"})
+    assert response.status_code == 400
+    assert escape("Please choose one of the options offered, or “Surprise me”.") in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_the_hero_look_picker_works_without_javascript_as_radio_buttons_with_surprise_me_checked(client):
+    page = client.get(reverse("orders:landing"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for field in ("skin_tone", "hair_color", "hair_style", "glasses"):
+        assert f'type="radio" name="{field}" value="" required' not in page
+        assert f'type="radio" name="{field}" value="" id="id_{field}_0" checked' in page
+    assert "Surprise me" in page
+    assert 'style="--swatch: rgb(98, 60, 38)"' in page  # the darkest skin tone shows its colour
+
+
+def test_the_worker_passes_the_hero_look_to_the_generator():
+    from orders import tasks
+    from tests.conftest import make_order
+
+    order = make_order(skin_tone="tan", hair_color="auburn", hair_style="long", glasses="no")
+    request = tasks.book_request(order)
+    assert (request.skin_tone, request.hair_color, request.hair_style, request.glasses) == ("tan", "auburn", "long", "no")
