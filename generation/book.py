@@ -20,8 +20,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+from django.utils import translation
 
 from .base import BookRequest, GenerationError, Generator, Story
+from .elision import elide_names
+from .glyphs import undrawable
 from .pdf import build_pdf
 from .pictures import JPEG_END, JPEG_START, save_reference
 
@@ -92,12 +95,30 @@ def write_story(
 ) -> Story:
     """Write a new story and hand it to `on_story` to checkpoint; pictures drawn for an older story are dropped."""
     clear_pages(storage, work_prefix, request.page_count)
-    story = generator.write_story(request)
+    story = printable_story(generator.write_story(request), request)
     if len(story.pages) != request.page_count:
         raise GenerationError(f"The story has {len(story.pages)} pages instead of {request.page_count}.")
     if on_story:
         on_story(story)
     return story
+
+
+def printable_story(story: Story, request: BookRequest) -> Story:
+    """Return the story as it will be printed: the child's name elided as the language wants, nothing the font lacks."""
+    with translation.override(request.language):
+        story.title = printable(elide_names(story.title, [request.child_name]))
+        story.pages = [printable(elide_names(text, [request.child_name])) for text in story.pages]
+    return story
+
+
+def printable(text: str) -> str:
+    """Drop the characters the book's font would print as an empty box (an emoji from Gemini), and the gaps they leave."""
+    missing = set(undrawable(text))
+    if not missing:
+        return text
+    log.warning("story text: dropped %d character(s) the font cannot print", len(missing))
+    kept = "".join(ch for ch in text if ch not in missing)
+    return "\n".join(" ".join(line.split()) for line in kept.split("\n")).strip()
 
 
 @dataclass

@@ -16,7 +16,10 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy
+
+from generation.elision import elide_names
 
 from . import selectors
 from .models import EmailKind, Order, OutboundEmail
@@ -123,10 +126,11 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
     order = email.order
     context = email_context(email)
+    names = [order.child_name, escape(order.child_name)]  # as written in the text, and in the HTML
     with translation.override(order.language):
-        subject = SUBJECTS[email.kind] % {"name": order.child_name}
-        text = render_to_string(f"emails/{email.kind}.txt", context)
-        html = render_to_string(f"emails/{email.kind}.html", context)
+        subject = elide_names(SUBJECTS[email.kind] % {"name": order.child_name}, names)
+        text = elide_names(render_to_string(f"emails/{email.kind}.txt", context), names)
+        html = elide_names(render_to_string(f"emails/{email.kind}.html", context), names)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
