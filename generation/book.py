@@ -26,7 +26,8 @@ from .base import BookRequest, GenerationError, Generator, Story
 from .elision import elide_names
 from .glyphs import undrawable
 from .pdf import build_pdf
-from .pictures import JPEG_END, JPEG_START, save_reference
+from .pictures import JPEG_END, JPEG_START, save_reference, save_small_copy
+from .previews import COVER_SIDE, PREVIEW_SIDE, cover_name, preview_name
 
 log = logging.getLogger("hera.worker")
 
@@ -73,13 +74,22 @@ def build_book(
     on_page_done: Callable[[int], None] | None = None,
     storage: Storage | None = None,
     concurrency: int | None = None,
+    preview_prefix: str | None = None,
+    on_previews: Callable[[list[int]], None] | None = None,
 ) -> BookResult:
-    """Make the book and save it as `book_name` in storage; return the name the storage chose and what was drawn."""
+    """Make the book and save it as `book_name` in storage; return the name the storage chose and what was drawn.
+
+    With `preview_prefix`, each page also gets a small picture there as it is drawn (and the first page a cover
+    picture), and `on_previews` hears the page numbers (1-based) that have one, before `on_page_done`.
+    """
     storage = storage or default_storage
     if story is None or len(story.pages) != request.page_count:
         story = write_story(request, generator, storage, work_prefix, on_story)
     with tempfile.TemporaryDirectory(prefix="hera-book-") as tmp:
-        build = BookBuild(request, story, generator, storage, work_prefix, Path(tmp), on_page_done)
+        build = BookBuild(
+            request, story, generator, storage, work_prefix, Path(tmp), on_page_done,
+            preview_prefix=preview_prefix, on_previews=on_previews,
+        )
         reused = build.reuse_checkpoints()
         drawn = build.draw_missing(concurrency or settings.HERA_IMAGE_CONCURRENCY)
         release_free_memory()
@@ -136,6 +146,9 @@ class BookBuild:
     missing: list[int] = field(default_factory=list)
     done: int = 0
     reference: Path | None = None
+    preview_prefix: str | None = None
+    on_previews: Callable[[list[int]], None] | None = None
+    previewed: set[int] = field(default_factory=set)
 
     def reuse_checkpoints(self) -> int:
         """Find the pages already in storage; return how many there are, and report them as done."""
@@ -143,6 +156,13 @@ class BookBuild:
         self.pictures = [slot or self.workdir / f"page-{i + 1:02d}.jpg" for i, slot in enumerate(slots)]
         self.missing = [i for i, slot in enumerate(slots) if slot is None]
         self.done = self.request.page_count - len(self.missing)
+        for index, slot in enumerate(slots):
+            if slot is not None and self.preview_prefix:
+                # Made when the page was drawn; a page drawn before previews existed gets one now.
+                if self.storage.exists(preview_name(self.preview_prefix, index)):
+                    self.previewed.add(index + 1)
+                else:
+                    self.make_preview(index)
         if self.done:
             log.info("book %s resumes with %d/%d pages already drawn", self.work_prefix, self.done, len(slots))
             self.report()
@@ -198,11 +218,33 @@ class BookBuild:
 
     def arrived(self, index: int, seconds: float) -> None:
         save_checkpoint(self.storage, self.page_name(index), self.pictures[index])
+        self.make_preview(index)
         self.done += 1
         log.info("book %s page %d/%d drawn in %.1fs", self.work_prefix, index + 1, len(self.pictures), seconds)
         self.report()
 
+    def make_preview(self, index: int) -> None:
+        """Store the small picture of page `index` (and the cover's, for the first page), made once, from disk."""
+        if not self.preview_prefix:
+            return
+        small = self.workdir / f"preview-{index + 1:02d}.jpg"
+        try:
+            if index == 0:
+                save_small_copy(self.pictures[index], small, COVER_SIDE)
+                save_checkpoint(self.storage, cover_name(self.preview_prefix), small)
+            save_small_copy(self.pictures[index], small, PREVIEW_SIDE, quality=80)
+            save_checkpoint(self.storage, preview_name(self.preview_prefix, index), small)
+        except Exception:
+            # A preview is a courtesy: a bucket refusing it must not cost the customer their book.
+            log.warning("book %s: no preview for page %d", self.work_prefix, index + 1, exc_info=True)
+            return
+        finally:
+            small.unlink(missing_ok=True)
+        self.previewed.add(index + 1)
+
     def report(self) -> None:
+        if self.on_previews and self.preview_prefix:
+            self.on_previews(sorted(self.previewed))
         if self.on_page_done:
             self.on_page_done(self.done)
 

@@ -370,7 +370,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        # Page previews and covers in a bucket are shown through a redirect to a signed link on the bucket's host.
+        "img-src": ["'self'", "data:", *(["https:"] if AWS_STORAGE_BUCKET_NAME else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from generation.elision import elide_names
 
-from . import selectors
+from . import previews, selectors
 from .models import EmailKind, Order, OutboundEmail
 
 log = logging.getLogger("hera.emails")
@@ -154,4 +154,6 @@ def email_context(email: OutboundEmail) -> dict:
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),
+        # Hera's own URL: it answers with a fresh signed link at each opening, so the picture outlives any link.
+        "cover_url": settings.HERA_BASE_URL + cover if (cover := previews.cover_url(order)) else None,
     }

@@ -25,6 +25,7 @@ from . import blips, emails, memory_guard, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
 from .models import GenerationPause, LeaseLost, Order, Status, WorkerHeartbeat
 from .payments import orders_expire_unpaid
+from .previews import preview_prefix
 
 log = logging.getLogger("hera.worker")
 
@@ -124,7 +125,7 @@ def book_request(order: Order) -> BookRequest:
     )
 
 
-WORK_FOLDER = "work"
+WORK_FOLDER = "work"  # page checkpoints, purged; previews (orders/previews.py) are kept
 KEEP_FAILED_PAGES = timedelta(days=7)
 
 
@@ -182,6 +183,12 @@ def build_order(order: Order, me: str) -> None:
             )
             memory_guard.check_page()
 
+        def on_previews(pages: list[int]) -> None:
+            ride_out_blips(
+                lambda: queue.order_record_previews(order.pk, lease, pages),
+                what=f"recording the previews of #{order.pk}",
+            )
+
         result = build_book(
             book_request(order),
             generator,
@@ -190,6 +197,8 @@ def build_order(order: Order, me: str) -> None:
             story=story,
             on_story=on_story,
             on_page_done=on_page_done,
+            preview_prefix=preview_prefix(order),
+            on_previews=on_previews,
         )
         new_pdf = result.pdf_name
         keeper.check()

@@ -14,7 +14,9 @@ from orders import emails, queue
 from orders.models import Order, Priority, WorkerHeartbeat
 from tests.conftest import free_port, make_order
 
-STATUS_FIELDS = {"status", "position", "eta_minutes", "pages_done", "pages_total", "download_url"}
+STATUS_FIELDS = {
+    "status", "position", "eta_minutes", "pages_done", "pages_total", "download_url", "preview_urls", "title", "cover_url",
+}
 
 
 def status_of(client, order: Order) -> dict:
@@ -49,6 +51,9 @@ def test_status_of_a_pending_order_has_nulls_outside_the_queue(client):
         "pages_done": None,
         "pages_total": 6,
         "download_url": None,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
@@ -66,6 +71,9 @@ def test_status_of_a_queued_order_has_its_position_and_eta(client, settings):
         "pages_done": None,
         "pages_total": 10,
         "download_url": None,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
@@ -88,6 +96,9 @@ def test_status_of_a_generating_order_has_its_pages(client):
         "pages_done": 3,
         "pages_total": 8,
         "download_url": None,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
@@ -101,6 +112,9 @@ def test_status_of_a_done_order_has_its_download_url(client):
         "pages_done": 4,
         "pages_total": 4,
         "download_url": f"/orders/{order.token}/book.pdf",
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
