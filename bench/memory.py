@@ -66,7 +66,7 @@ def model_picture(page_index: int) -> Path:
 
 
 def naive_build_book(request, generator, *, work_prefix, book_name, story=None, on_story=None, on_page_done=None,
-                     storage=None, concurrency=None):
+                     storage=None, concurrency=None, preview_prefix=None, on_previews=None):
     """The first version: all pages in memory (PNG bytes and PIL images), ImageReader, the PDF built in memory."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage

@@ -23,7 +23,7 @@ def test_an_unknown_order_link_is_a_404_page_in_the_visitors_language(production
     html = response.content.decode()
     assert heading in html
     assert f'<html lang="{language}">' in html
-    assert "/static/hera" in html  # the site's own style sheet, not a bare "Not Found"
+    assert '<a class="brand"' in html and "#fff8ef" in html  # the site's own look, not a bare "Not Found"
 
 
 def test_a_cut_off_order_link_is_the_same_friendly_404(production):
@@ -46,4 +46,13 @@ def test_a_crash_is_a_500_page_in_the_visitors_language(production, monkeypatch,
     html = response.content.decode()
     assert heading in html
     assert "a bug" not in html
-    assert 'class="lang-switch"' not in html  # no form without the request's CSRF token
+
+
+def test_the_error_pages_need_no_static_files(production, settings):
+    # A production start before collectstatic, or a broken manifest, must not turn a 404 into a crash.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    settings.STATIC_ROOT = "/nonexistent-static-root"
+    response = production.get(f"/orders/{'A' * 32}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "We cannot find this page" in response.content.decode()
