@@ -170,6 +170,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         positions = cache(selectors.positions)  # asked at the first row drawn, once for the page
+        etas = cache(selectors.etas)
 
         @admin.display(description="position")
         def position(order: Order):
@@ -177,8 +178,7 @@ class OrderAdmin(admin.ModelAdmin):
 
         @admin.display(description="ETA min")
         def eta(order: Order):
-            place = positions().get(order.pk)
-            return None if place is None else selectors.eta_minutes(order, place)
+            return etas().get(order.pk)
 
         return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
 

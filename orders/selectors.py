@@ -87,6 +87,32 @@ def eta_minutes(order: Order, position_in_line: int | None = None) -> int | None
     return math.ceil(place / books_at_once()) * per_book
 
 
+def etas() -> dict[int, int]:
+    """Every generating and queued order's ETA, as eta_minutes() gives it, in a few queries (for the admin's lists)."""
+    learned = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
+    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
+    fields = ("id", "pages_total", "page_count", "pages_done")
+    result: dict[int, int] = {}
+    pages_ahead = 0
+    generating = list(Order.objects.generating().order_by("started_at", "id").values_list(*fields))
+    for order_id, total, count, done in generating:
+        left = max((total or count) - done, 0)
+        pages_ahead += left
+        if learned is not None:
+            result[order_id] = math.ceil(learned * left)
+        else:
+            result[order_id] = math.ceil(per_book * left / (total or count)) if total or count else per_book
+    place = len(generating)
+    for order_id, total, count, done in Order.objects.queued().in_claim_order().values_list(*fields):
+        place += 1
+        pages_ahead += max((total or count) - done, 0)
+        if learned is not None:
+            result[order_id] = math.ceil(learned * pages_ahead / books_at_once())
+        else:
+            result[order_id] = math.ceil(place / books_at_once()) * per_book
+    return result
+
+
 def line_pages_left(order: Order) -> float:
     """Pages to draw before the order's book is ready, shared by the books made at once (its own when drawn)."""
     if order.status == Status.GENERATING:

@@ -424,8 +424,10 @@ def count_queries(client, url: str) -> int:
     return len(context.captured_queries)
 
 
+@pytest.mark.parametrize("minutes", [5, "auto"], ids=["fixed", "learned"])
 @pytest.mark.parametrize("url", [CHANGELIST, QUEUE_PAGE], ids=["list", "queue"])
-def test_page_issues_the_same_bounded_number_of_queries_for_50_and_500_orders(admin_client, url):
+def test_page_issues_the_same_bounded_number_of_queries_for_50_and_500_orders(admin_client, settings, url, minutes):
+    settings.HERA_MINUTES_PER_BOOK = minutes
     order_in(Status.GENERATING)
     fill_queue(50)
     small = count_queries(admin_client, url)

@@ -125,3 +125,18 @@ def test_a_two_page_book_and_a_twenty_four_page_book_are_told_different_waits(se
 def test_a_finished_book_records_the_generator_that_made_it(settings):
     settings.HERA_GENERATOR = "offline"
     assert order_in(Status.DONE).generator == "offline"
+
+
+@pytest.mark.parametrize("minutes", [5, "auto"])
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_the_admins_etas_for_the_whole_line_are_each_orders_own(settings, minutes, concurrency):
+    settings.HERA_MINUTES_PER_BOOK = minutes
+    settings.HERA_CONCURRENT_GENERATIONS = concurrency
+    made(10, 7)
+    drawing(12, 5)
+    drawing(6, 1)
+    line = [make_order(status="queued", page_count=pages) for pages in (2, 24, 8, 3)]
+    everyone = selectors.etas()
+    for order in [*Order.objects.generating(), *line]:
+        assert everyone[order.pk] == selectors.eta_minutes(Order.objects.get(pk=order.pk)), order.pk
+    assert len(everyone) == 6
