@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test browser lint sample-book
+.PHONY: install run superuser test-order test browser lint sample-book
 
 install: $(VENV)/.installed
 
@@ -15,10 +15,27 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 # Development mode unless the shell says otherwise (Hera's settings default to production, DJANGO_DEBUG off).
+# The offline generator takes 2 s a page, so the queue, the progress, the previews and the ETA can be watched;
+# HERA_OFFLINE_PAGE_SECONDS=0 (or any value) in the shell still wins.
 run: export DJANGO_DEBUG ?= on
+run: export HERA_OFFLINE_PAGE_SECONDS ?= 2
 run: install
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py serve --port $(PORT)
+
+# A staff account for /admin/, in the same development database as `make run`.
+superuser: export DJANGO_DEBUG ?= on
+superuser: install
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py createsuperuser
+
+# A free test book in the queue (PAGES, LANGUAGE); prints its order page's address. `make run` must be running to make it.
+PAGES ?= 6
+LANGUAGE ?= fr
+test-order: export DJANGO_DEBUG ?= on
+test-order: install
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py create_test_order --pages $(PAGES) --language $(LANGUAGE)
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 browser:

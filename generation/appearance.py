@@ -8,6 +8,7 @@ the character description, the offline painter draws them with their colours.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,12 @@ class Choice:
 
 
 SKIN_TONES = (
-    Choice("light", _("Light"), "light skin", (255, 224, 196)),
-    Choice("fair", _("Fair"), "fair skin", (241, 194, 158)),
-    Choice("medium", _("Medium"), "medium skin", (224, 172, 125)),
-    Choice("tan", _("Tan"), "tan skin", (198, 134, 90)),
-    Choice("brown", _("Brown"), "brown skin", (141, 85, 54)),
-    Choice("dark", _("Dark"), "dark brown skin", (98, 60, 38)),
+    Choice("light", pgettext_lazy("skin tone", "Light"), "light skin", (255, 224, 196)),
+    Choice("fair", pgettext_lazy("skin tone", "Fair"), "fair skin", (241, 194, 158)),
+    Choice("medium", pgettext_lazy("skin tone", "Medium"), "medium skin", (224, 172, 125)),
+    Choice("tan", pgettext_lazy("skin tone", "Tan"), "tan skin", (198, 134, 90)),
+    Choice("brown", pgettext_lazy("skin tone", "Brown"), "brown skin", (141, 85, 54)),
+    Choice("dark", pgettext_lazy("skin tone", "Dark"), "dark brown skin", (98, 60, 38)),
 )
 
 HAIR_COLORS = (
@@ -46,7 +47,7 @@ HAIR_STYLES = (
 )
 
 GLASSES = (
-    Choice("yes", _("Glasses"), "round glasses"),
+    Choice("yes", _("With glasses"), "round glasses"),
     Choice("no", _("No glasses"), "no glasses"),
 )
 

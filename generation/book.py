@@ -20,10 +20,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+from django.utils import translation
 
 from .base import BookRequest, GenerationError, Generator, Story
+from .elision import elide_names
+from .glyphs import undrawable
 from .pdf import build_pdf
-from .pictures import JPEG_END, JPEG_START, save_reference
+from .pictures import JPEG_END, JPEG_START, save_reference, save_small_copy
+from .previews import COVER_SIDE, PREVIEW_SIDE, cover_name, preview_name
 
 log = logging.getLogger("hera.worker")
 
@@ -86,11 +90,15 @@ def build_book(
     concurrency: int | None = None,
     stop_deadline: Callable[[], float | None] | None = None,
     fenced: Callable[[Callable[[], None]], None] | None = None,
+    preview_prefix: str | None = None,
+    on_previews: Callable[[list[int]], None] | None = None,
 ) -> BookResult:
     """Make the book and save it as `book_name` in storage; return the name the storage chose and what was drawn.
 
     `stop_deadline` is asked between pictures: a time (time.monotonic()) means stop, keeping the pictures in flight
     that arrive before it (BuildStopped). `fenced` runs every checkpoint write it is given (under the worker's lease).
+    With `preview_prefix`, each page also gets a small picture there as it is drawn (and the first page a cover
+    picture), and `on_previews` hears the page numbers (1-based) that have one, before `on_page_done`.
     """
     storage = storage or default_storage
     stop_deadline = stop_deadline or (lambda: None)
@@ -101,6 +109,7 @@ def build_book(
     with tempfile.TemporaryDirectory(prefix="hera-book-") as tmp:
         build = BookBuild(
             request, story, generator, storage, work_prefix, Path(tmp), on_page_done, stop_deadline, fenced or unfenced,
+            preview_prefix=preview_prefix, on_previews=on_previews,
         )
         reused = build.reuse_checkpoints()
         drawn = build.draw_missing(concurrency or settings.HERA_IMAGE_CONCURRENCY)
@@ -117,12 +126,30 @@ def write_story(
 ) -> Story:
     """Write a new story and hand it to `on_story` to checkpoint; pictures drawn for an older story are dropped."""
     (fenced or unfenced)(lambda: clear_pages(storage, work_prefix, request.page_count))
-    story = generator.write_story(request)
+    story = printable_story(generator.write_story(request), request)
     if len(story.pages) != request.page_count:
         raise GenerationError(f"The story has {len(story.pages)} pages instead of {request.page_count}.")
     if on_story:
         on_story(story)
     return story
+
+
+def printable_story(story: Story, request: BookRequest) -> Story:
+    """Return the story as it will be printed: the child's name elided as the language wants, nothing the font lacks."""
+    with translation.override(request.language):
+        story.title = printable(elide_names(story.title, [request.child_name]))
+        story.pages = [printable(elide_names(text, [request.child_name])) for text in story.pages]
+    return story
+
+
+def printable(text: str) -> str:
+    """Drop the characters the book's font would print as an empty box (an emoji from Gemini), and the gaps they leave."""
+    missing = set(undrawable(text))
+    if not missing:
+        return text
+    log.warning("story text: dropped %d character(s) the font cannot print", len(missing))
+    kept = "".join(ch for ch in text if ch not in missing)
+    return "\n".join(" ".join(line.split()) for line in kept.split("\n")).strip()
 
 
 @dataclass
@@ -142,6 +169,9 @@ class BookBuild:
     missing: list[int] = field(default_factory=list)
     done: int = 0
     reference: Path | None = None
+    preview_prefix: str | None = None
+    on_previews: Callable[[list[int]], None] | None = None
+    previewed: set[int] = field(default_factory=set)
 
     def cover(self) -> Path | None:
         """Draw the cover's own picture when the generator makes one (offline: cheap, so never checkpointed)."""
@@ -158,6 +188,13 @@ class BookBuild:
         self.pictures = [slot or self.workdir / f"page-{i + 1:02d}.jpg" for i, slot in enumerate(slots)]
         self.missing = [i for i, slot in enumerate(slots) if slot is None]
         self.done = self.request.page_count - len(self.missing)
+        for index, slot in enumerate(slots):
+            if slot is not None and self.preview_prefix:
+                # Made when the page was drawn; a page drawn before previews existed gets one now.
+                if self.storage.exists(preview_name(self.preview_prefix, index)):
+                    self.previewed.add(index + 1)
+                else:
+                    self.make_preview(index)
         if self.done:
             log.info("book %s resumes with %d/%d pages already drawn", self.work_prefix, self.done, len(slots))
             self.report()
@@ -237,11 +274,33 @@ class BookBuild:
 
     def arrived(self, index: int, seconds: float) -> None:
         self.fenced(lambda: save_checkpoint(self.storage, self.page_name(index), self.pictures[index]))
+        self.make_preview(index)
         self.done += 1
         log.info("book %s page %d/%d drawn in %.1fs", self.work_prefix, index + 1, len(self.pictures), seconds)
         self.report()
 
+    def make_preview(self, index: int) -> None:
+        """Store the small picture of page `index` (and the cover's, for the first page), made once, from disk."""
+        if not self.preview_prefix:
+            return
+        small = self.workdir / f"preview-{index + 1:02d}.jpg"
+        try:
+            if index == 0:
+                save_small_copy(self.pictures[index], small, COVER_SIDE)
+                save_checkpoint(self.storage, cover_name(self.preview_prefix), small)
+            save_small_copy(self.pictures[index], small, PREVIEW_SIDE, quality=80)
+            save_checkpoint(self.storage, preview_name(self.preview_prefix, index), small)
+        except Exception:
+            # A preview is a courtesy: a bucket refusing it must not cost the customer their book.
+            log.warning("book %s: no preview for page %d", self.work_prefix, index + 1, exc_info=True)
+            return
+        finally:
+            small.unlink(missing_ok=True)
+        self.previewed.add(index + 1)
+
     def report(self) -> None:
+        if self.on_previews and self.preview_prefix:
+            self.on_previews(sorted(self.previewed))
         if self.on_page_done:
             self.on_page_done(self.done)
 

@@ -25,6 +25,7 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from . import dedication
 from .base import BookRequest, Story
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -76,6 +77,15 @@ def font_codepoints() -> frozenset[int]:
     register_fonts()
     regular, bold = (pdfmetrics.getFont(name).face.charToGlyph for name in (FONT, FONT_BOLD))
     return frozenset(regular).intersection(bold)
+
+
+def font_widths() -> dict[int, int]:
+    """Return the regular face's advance widths in font units, for the drawable characters (generation.glyphs)."""
+    from .glyphs import UNITS_PER_EM
+
+    register_fonts()
+    widths = pdfmetrics.getFont(FONT).face.charWidths
+    return {code: round(widths[code] * UNITS_PER_EM / 1000) for code in font_codepoints() if code in widths}
 
 
 class JpegReadAtSave(pdfdoc.PDFImageXObject):
@@ -227,15 +237,14 @@ def draw_title_page(canvas: Canvas, story: Story, request: BookRequest, words: d
 def draw_dedication(canvas: Canvas, request: BookRequest, words: dict) -> None:
     fill_page(canvas, PAPER)
     text = request.dedication.strip() or words["dedication"]
-    lines = []
-    for paragraph in text.splitlines():
-        lines.extend(wrap(paragraph, FONT, 15, TRIM * 0.62) or [""])
-    y = PAGE / 2 + len(lines) * 11
+    # The form refuses a dedication that does not fit (dedication.fits); one typed in before that rule is cut.
+    lines = dedication.lines(text)[: dedication.MAX_LINES]
+    y = PAGE / 2 + len(lines) * dedication.LEADING / 2
     canvas.setFillColor(INK)
-    canvas.setFont(FONT, 15)
+    canvas.setFont(FONT, dedication.FONT_SIZE)
     for line in lines:
         canvas.drawCentredString(PAGE / 2, y, line)
-        y -= 22
+        y -= dedication.LEADING
     canvas.setFillColor(ACCENT)
     canvas.setFont(FONT_BOLD, 18)
     canvas.drawCentredString(PAGE / 2, y - 20, "♥")

@@ -79,9 +79,14 @@ def save_answer_as_jpeg(data: bytes, out_path: Path, max_side: int = MAX_SIDE) -
 
 def save_reference(page: Path, out_path: Path, side: int = REFERENCE_SIDE) -> None:
     """Write a small JPEG of a finished page (the hero as first drawn), decoding it at reduced scale."""
+    save_small_copy(page, out_path, side)
+
+
+def save_small_copy(page: Path, out_path: Path, side: int, quality: int = 85) -> None:
+    """Write a JPEG of a finished page no larger than `side`, decoding it at reduced scale (a fraction of its memory)."""
     with Image.open(page) as image:
         image.draft("RGB", (side, side))
         image.load()
         picture = image if image.mode == "RGB" else image.convert("RGB")
         picture.thumbnail((side, side), Image.Resampling.LANCZOS)
-        save_jpeg(picture, out_path, quality=85)
+        save_jpeg(picture, out_path, quality=quality)

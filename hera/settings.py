@@ -383,7 +383,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        # Page previews and covers in a bucket are shown through a redirect to a signed link on the bucket's host.
+        "img-src": ["'self'", "data:", *(["https:"] if AWS_STORAGE_BUCKET_NAME else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -393,7 +394,10 @@ CONTENT_SECURITY_POLICY = {
 
 # Queue
 
-HERA_MINUTES_PER_BOOK = env_int("HERA_MINUTES_PER_BOOK", 5, minimum=1)
+# Minutes per book for the ETA, or "auto": minutes per page learned from the books made (orders/selectors.py).
+HERA_MINUTES_PER_BOOK: int | str = (
+    "auto" if env_str("HERA_MINUTES_PER_BOOK").lower() == "auto" else env_int("HERA_MINUTES_PER_BOOK", 5, minimum=1)
+)
 # Books generated at once: a number, or `auto` from the memory this instance may use (hera/instance.py). The
 # memory guard (orders/memory_guard.py) stops claiming above HERA_MEMORY_GUARD_MB, 90 % of that memory by default.
 HERA_BOOK_MEMORY_MB = env_int("HERA_BOOK_MEMORY_MB", instance.BOOK_MEMORY_MB, minimum=16)

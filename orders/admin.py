@@ -44,6 +44,8 @@ from .payments import payment_captured
 from .webhooks import PAYMENT_REFUSED
 
 INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
+# How the hero looks (generation/appearance.py); empty is "surprise me", shown as the admin's empty value.
+LOOK_FIELDS = ("skin_tone", "hair_color", "hair_style", "glasses")
 
 
 def _actor(request: HttpRequest) -> str:
@@ -107,7 +109,7 @@ class OrderAddForm(forms.ModelForm):
 
     class Meta:
         model = Order
-        fields = (*INPUT_FIELDS, "kind")
+        fields = (*INPUT_FIELDS, *LOOK_FIELDS, "kind")
 
     # The customer form's checks: a gift book must print its name and dedication as well as a paid one.
     clean_child_name = OrderForm.clean_child_name
@@ -254,7 +256,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         positions = cache(selectors.positions)  # asked at the first row drawn, once for the page
-        generations = cache(selectors.concurrent_generations)
+        etas = cache(selectors.etas)
 
         @admin.display(description=gettext_lazy("position"))
         def position(order: Order):
@@ -262,7 +264,7 @@ class OrderAdmin(admin.ModelAdmin):
 
         @admin.display(description=gettext_lazy("ETA min"))
         def eta(order: Order):
-            return selectors.eta_minutes(positions().get(order.pk), generations())
+            return etas().get(order.pk)
 
         return [{"position": position, "eta": eta}.get(name, name) for name in self.list_display]
 
@@ -275,7 +277,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("ETA min"))
     def eta(self, order: Order):
-        minutes = selectors.eta_minutes(selectors.position(order))
+        minutes = selectors.eta_minutes(order)
         return self.get_empty_value_display() if minutes is None else minutes
 
     @admin.display(description=gettext_lazy("order"), ordering="pk")
@@ -327,14 +329,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return ((None, {"fields": (*INPUT_FIELDS, "kind")}),)
+            return ((None, {"fields": (*INPUT_FIELDS, "kind")}), (_("Hero's look"), {"fields": LOOK_FIELDS}))
         return (
             (_("Inputs"), {"fields": INPUT_FIELDS}),
+            (_("Hero's look (empty: surprise me)"), {"fields": LOOK_FIELDS}),
             (_("Queue"), {"fields": (
                 "status", "kind", "priority", "position", "eta", "attempts", "last_error", "progress",
                 "not_before", "worker_id", "lease_expires_at",
             )}),
-            (_("Book"), {"fields": ("pdf_link", "customer_page", "generation_calls", "generation_cost")}),
+            (_("Book"), {"fields": ("pdf_link", "customer_page", "generator", "generation_calls", "generation_cost")}),
             (_("Payment"), {"classes": () if order_needs_payment_check(obj) else ("collapse",), "fields": (
                 "amount_cents", "currency", "paid_at", "payment_check_reason", "payment_livemode",
                 "stripe_session_id", "stripe_payment_intent_id", "checkout_completed_at", "payment_failed_at",

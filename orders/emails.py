@@ -18,9 +18,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.html import escape
 from django.utils.translation import gettext, gettext_lazy
 
-from . import selectors
+from generation.elision import elide_names
+
+from . import previews, selectors
 from .models import EmailKind, Kind, Order, OutboundEmail
 
 log = logging.getLogger("hera.emails")
@@ -175,6 +178,7 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     order = email.order
     context = email_context(email)
     language = settings.LANGUAGE_CODE if email.kind in STAFF_KINDS else order.language
+    names = [order.child_name, escape(order.child_name)] if order else []  # as written in the text, and in the HTML
     with translation.override(language):
         # Staff alerts are written for the operator, untranslated like the logs.
         if email.kind == EmailKind.STAFF_ALERT:
@@ -182,8 +186,9 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
         else:
             subject = SUBJECTS[email.kind] % {"name": order.child_name, "reference": order.reference}
             context["price"] = price_text(order.amount_cents)
-        text = render_to_string(f"emails/{email.kind}.txt", context)
-        html = render_to_string(f"emails/{email.kind}.html", context)
+        subject = elide_names(subject, names)
+        text = elide_names(render_to_string(f"emails/{email.kind}.txt", context), names)
+        html = elide_names(render_to_string(f"emails/{email.kind}.html", context), names)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -211,11 +216,13 @@ def email_context(email: OutboundEmail) -> dict:
         "kind": email.kind,
         "paid": order.kind == Kind.PAID and order.amount_cents > 0,
         "position": position,
-        "eta_minutes": selectors.eta_minutes(position),
+        "eta_minutes": selectors.eta_minutes(order, position),
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),
         "note": email.note,
         "pay_again_url": order.absolute_url + "?pay=again",
         "admin_url": settings.HERA_BASE_URL + reverse("admin:orders_order_change", args=[order.pk]),
+        # Hera's own URL: it answers with a fresh signed link at each opening, so the picture outlives any link.
+        "cover_url": settings.HERA_BASE_URL + cover if (cover := previews.cover_url(order)) else None,
     }

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from generation import appearance
 from generation.offline.themes import THEMES
 
 MIN_PAGES = 2
@@ -144,6 +145,17 @@ class Order(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.FR)
     page_count = models.PositiveSmallIntegerField(_("number of pages"))
     dedication = models.TextField(_("dedication"), max_length=300, blank=True)
+    # How the hero looks, from generation/appearance.py's closed lists; "" means "surprise me".
+    skin_tone = models.CharField(
+        _("skin tone"), max_length=20, blank=True, choices=appearance.form_choices("skin_tone")
+    )
+    hair_color = models.CharField(
+        _("hair colour"), max_length=20, blank=True, choices=appearance.form_choices("hair_color")
+    )
+    hair_style = models.CharField(
+        _("hairstyle"), max_length=20, blank=True, choices=appearance.form_choices("hair_style")
+    )
+    glasses = models.CharField(_("glasses"), max_length=20, blank=True, choices=appearance.form_choices("glasses"))
 
     # Queue state.
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, editable=False)
@@ -177,6 +189,10 @@ class Order(models.Model):
     pages_total = models.PositiveSmallIntegerField(_("pages in total"), default=0, editable=False)
     story = models.JSONField(_("story"), null=True, blank=True, editable=False)
     pdf = models.FileField(_("PDF"), upload_to="books/", max_length=255, blank=True, editable=False)
+    # Pages (1-based) whose small picture exists (orders/previews.py): kept after the page checkpoints are purged.
+    preview_pages = models.JSONField(_("pages with a preview"), default=list, blank=True, editable=False)
+    # The generator that made the book (settings.HERA_GENERATOR): the learned ETA compares like with like.
+    generator = models.CharField(_("generator"), max_length=20, blank=True, editable=False)
     # What making the book cost, summed over every attempt: {"story"|"pictures": {"calls", "retries",
     # "prompt_tokens", "output_tokens", "thoughts_tokens"}}, from the usageMetadata Google returns.
     generation_usage = models.JSONField(_("generation usage"), default=dict, blank=True, editable=False)
@@ -298,6 +314,7 @@ class Order(models.Model):
             actor=actor,
             note="book ready",
             pdf=pdf_name,
+            generator=settings.HERA_GENERATOR,
             finished_at=timezone.now(),
             pages_done=self.pages_total,
             last_error="",
@@ -419,6 +436,7 @@ class Order(models.Model):
             queued_at=timezone.now(),
             not_before=None,
             story=None,
+            preview_pages=[],
             pages_done=0,
             pages_total=self.page_count,
         )

@@ -175,6 +175,15 @@ def order_record_progress(order_id: int, lease_token, pages_done: int) -> None:
     log.info("order progress #%d page %d/%d", order_id, pages_done, total or 0)
 
 
+def order_record_previews(order_id: int, lease_token, pages: list[int]) -> None:
+    """Record which pages (1-based) have their small picture; raise LeaseLost if the lease is gone."""
+    updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
+        preview_pages=pages, updated_at=timezone.now()
+    )
+    if not updated:
+        raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
+
+
 def order_save_story(order_id: int, lease_token, story: dict) -> None:
     """Checkpoint the written story so a resumed attempt does not write it again."""
     updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(

@@ -4,6 +4,7 @@ Nothing here writes; orders/queue.py changes the queue, and emails and views rea
 """
 
 import math
+import statistics
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,6 +46,10 @@ def positions() -> dict[int, int]:
     return result
 
 
+DEFAULT_MINUTES_PER_BOOK = 5  # the design card's figure, until `auto` has books to learn from
+LEARN_FROM_BOOKS = 20  # the recent books whose median minutes per page `auto` uses
+
+
 def concurrent_generations(now=None) -> int:
     """Return the number of books made at once in force: what the live workers' claims obey (their heartbeats), so the
     web of a web + worker layout does not reckon `auto` from its own memory; this process's setting without one."""
@@ -53,22 +58,90 @@ def concurrent_generations(now=None) -> int:
     return published["concurrent_generations__max"] or settings.HERA_CONCURRENT_GENERATIONS
 
 
-def eta_minutes(position_in_line: int | None, generations: int | None = None) -> int | None:
-    """Minutes until the book at `position_in_line` is made; pass `generations` (the number in force) when asking for
-    many rows at once."""
-    if position_in_line is None:
+def minutes_per_page(generator: str | None = None) -> float | None:
+    """Return the median minutes per page of the recent books made by `generator` (default: the current one)."""
+    books = (
+        Order.objects.filter(status=Status.DONE, generator=generator or settings.HERA_GENERATOR)
+        .exclude(started_at=None)
+        .exclude(finished_at=None)
+        .filter(pages_total__gt=0)
+        .order_by("-finished_at", "-id")
+        .values_list("started_at", "finished_at", "pages_total")[:LEARN_FROM_BOOKS]
+    )
+    samples = [(finished - started).total_seconds() / 60 / pages for started, finished, pages in books]
+    return statistics.median(samples) if samples else None
+
+
+def pages_left(order: Order) -> int:
+    total = order.pages_total or order.page_count
+    return max(total - order.pages_done, 0)
+
+
+def eta_minutes(order: Order, position_in_line: int | None = None, now=None) -> int | None:
+    """Minutes until the order's book is ready: a book being drawn counts its pages left, a queued one its line,
+    but never before its retry back-off (`not_before`) ends."""
+    place = position(order) if position_in_line is None else position_in_line
+    if place is None:
         return None
-    generations = generations or concurrent_generations()
-    return math.ceil(position_in_line / generations) * settings.HERA_MINUTES_PER_BOOK
-
-
-def order_eta_minutes(order: Order, position_in_line: int | None, now=None) -> int | None:
-    """Return the order's ETA: its place's, but never before its retry back-off (`not_before`) ends."""
-    eta = eta_minutes(position_in_line)
-    if eta is None or order.status != Status.QUEUED or order.not_before is None:
+    eta = line_eta_minutes(order, place)
+    if order.status != Status.QUEUED or order.not_before is None:
         return eta
     waiting = (order.not_before - (now or timezone.now())).total_seconds()
     return max(eta, math.ceil(waiting / 60))
+
+
+def line_eta_minutes(order: Order, place: int) -> int:
+    per_page = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
+    if per_page is not None:
+        return math.ceil(per_page * line_pages_left(order))
+    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
+    if order.status == Status.GENERATING:
+        total = order.pages_total or order.page_count
+        return math.ceil(per_book * pages_left(order) / total) if total else per_book
+    return math.ceil(place / concurrent_generations()) * per_book
+
+
+def etas(generations: int | None = None) -> dict[int, int]:
+    """Every generating and queued order's ETA, as eta_minutes() gives it, in a few queries (for the admin's lists);
+    pass `generations` when the number in force is already known."""
+    learned = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
+    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
+    fields = ("id", "pages_total", "page_count", "pages_done")
+    at_once = generations or concurrent_generations()
+    result: dict[int, int] = {}
+    pages_ahead = 0
+    generating = list(Order.objects.generating().order_by("started_at", "id").values_list(*fields))
+    for order_id, total, count, done in generating:
+        left = max((total or count) - done, 0)
+        pages_ahead += left
+        if learned is not None:
+            result[order_id] = math.ceil(learned * left)
+        else:
+            result[order_id] = math.ceil(per_book * left / (total or count)) if total or count else per_book
+    place = len(generating)
+    for order_id, total, count, done in Order.objects.queued().in_claim_order().values_list(*fields):
+        place += 1
+        pages_ahead += max((total or count) - done, 0)
+        if learned is not None:
+            result[order_id] = math.ceil(learned * pages_ahead / at_once)
+        else:
+            result[order_id] = math.ceil(place / at_once) * per_book
+    return result
+
+
+def line_pages_left(order: Order) -> float:
+    """Pages to draw before the order's book is ready, shared by the books made at once (its own when drawn)."""
+    if order.status == Status.GENERATING:
+        return pages_left(order)
+    ahead = Order.objects.generating() | Order.objects.queued().filter(
+        Q(priority__gt=order.priority)
+        | Q(priority=order.priority, queued_at__lt=order.queued_at)
+        | Q(priority=order.priority, queued_at=order.queued_at, id__lt=order.id)
+    )
+    pages = sum(max((total or count) - done, 0) for total, count, done in ahead.values_list(
+        "pages_total", "page_count", "pages_done"
+    ))
+    return (pages + pages_left(order)) / concurrent_generations()
 
 
 def queue_summary() -> dict:

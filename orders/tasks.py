@@ -28,6 +28,7 @@ from . import blips, emails, memory_guard, pause, queue, scaling
 from .blips import DatabaseUnreachable, ride_out_blips
 from .models import GenerationPause, LeaseLost, Order, Status, WorkerHeartbeat
 from .payments import orders_expire_unpaid
+from .previews import preview_prefix
 
 log = logging.getLogger("hera.worker")
 
@@ -177,10 +178,14 @@ def book_request(order: Order) -> BookRequest:
         page_count=order.page_count,
         dedication=order.dedication,
         seed=seed,
+        skin_tone=order.skin_tone,
+        hair_color=order.hair_color,
+        hair_style=order.hair_style,
+        glasses=order.glasses,
     )
 
 
-WORK_FOLDER = "work"
+WORK_FOLDER = "work"  # page checkpoints, purged; previews (orders/previews.py) are kept
 KEEP_FAILED_PAGES = timedelta(days=7)
 
 
@@ -238,6 +243,12 @@ def build_order(order: Order, me: str) -> None:
             )
             memory_guard.check_page()
 
+        def on_previews(pages: list[int]) -> None:
+            ride_out_blips(
+                lambda: queue.order_record_previews(order.pk, lease, pages),
+                what=f"recording the previews of #{order.pk}",
+            )
+
         result = build_book(
             book_request(order),
             generator,
@@ -250,6 +261,8 @@ def build_order(order: Order, me: str) -> None:
             fenced=lambda write: ride_out_blips(
                 lambda: queue.checkpoint_write_fenced(order.pk, lease, write), what=f"saving a page of #{order.pk}"
             ),
+            preview_prefix=preview_prefix(order),
+            on_previews=on_previews,
         )
         new_pdf = result.pdf_name
         keeper.check()

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from . import selectors
+from . import previews, selectors
 from .forms import OrderForm, price_display, price_table
 from .models import Language, Order, Status, WorkerHeartbeat
 from .pause import generation_paused, generation_state
@@ -33,11 +33,14 @@ def order_status_payload(order: Order) -> dict:
     return {
         "status": order.status,
         "position": place,
-        "eta_minutes": None if delayed else selectors.order_eta_minutes(order, place),
+        "eta_minutes": None if delayed else selectors.eta_minutes(order, place),
         "delayed": delayed,
         "pages_done": order.pages_done if order.status in (Status.GENERATING, Status.DONE) else None,
         "pages_total": order.pages_total or order.page_count,
         "download_url": reverse("orders:book_pdf", kwargs={"token": order.token}) if downloadable else None,
+        "preview_urls": previews.preview_urls(order),
+        "title": (order.story or {}).get("title") or None,
+        "cover_url": previews.cover_url(order) if order.status == Status.DONE else None,
     }
 
 
@@ -154,6 +157,18 @@ def book_pdf(request, token):
         # Hera's URL never expires in an inbox; the bucket's link is made fresh at each click and lives minutes.
         return HttpResponseRedirect(download_link(order.pdf.name, filename))
     return FileResponse(order.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+
+
+@require_GET
+def page_preview(request, token, number):
+    order = get_object_or_404(Order, token=token)
+    return previews.picture_response(previews.page_picture_name(order, number))
+
+
+@require_GET
+def cover(request, token):
+    order = get_object_or_404(Order, token=token)
+    return previews.picture_response(previews.cover_picture_name(order))
 
 
 @require_GET

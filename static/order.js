@@ -73,6 +73,14 @@
       }
       link.hidden = !data.download_url;
     });
+    showTitle(data.title);
+    showPreviews(data.preview_urls || [], data.status);
+    root.querySelectorAll('img[data-field="cover"]').forEach(function (img) {
+      if (data.cover_url && img.getAttribute("src") !== data.cover_url) {
+        img.src = data.cover_url;
+      }
+      img.hidden = !data.cover_url;
+    });
     // Speak only when the status or the place in line changes, not at every page.
     var now = state(data.status, data.position, data.delayed);
     if (now !== shown) {
@@ -82,6 +90,44 @@
         announcer.textContent = fieldTextOf('[data-field="delayed"]') + " " + announcer.textContent;
       }
     }
+  }
+
+  function showTitle(title) {
+    var box = document.querySelector("[data-field-title]");
+    if (!box) {
+      return;
+    }
+    box.querySelectorAll('[data-field="title"]').forEach(function (el) {
+      el.textContent = title || "";
+    });
+    box.hidden = !title;
+  }
+
+  // Add the pictures of the pages drawn since the last poll; the ones shown stay (no flicker, no reload).
+  function showPreviews(urls, status) {
+    var box = root.querySelector("[data-previews]");
+    if (!box) {
+      return;
+    }
+    var list = box.querySelector("ol");
+    var shownUrls = [];
+    list.querySelectorAll("img").forEach(function (img) {
+      shownUrls.push(img.getAttribute("src"));
+    });
+    urls.forEach(function (pageUrl, index) {
+      if (shownUrls.indexOf(pageUrl) !== -1) {
+        return;
+      }
+      var item = document.createElement("li");
+      var img = document.createElement("img");
+      img.src = pageUrl;
+      img.width = 160;
+      img.height = 160;
+      img.alt = list.getAttribute("data-alt") + " " + (pageUrl.match(/(\d+)\.jpg$/) || ["", index + 1])[1];
+      item.appendChild(img);
+      list.appendChild(item);
+    });
+    box.hidden = urls.length === 0 || status === "done";
   }
 
   function schedule(delay) {

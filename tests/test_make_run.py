@@ -104,6 +104,10 @@ def test_make_run_serves_with_its_worker_and_ctrl_c_stops_everything(tmp_path):
         base_urls = {child.environ().get("HERA_BASE_URL") for child in psutil.Process(make.pid).children(recursive=True)
                      if "manage.py" in " ".join(child.cmdline()) and "serve" not in child.cmdline()}
         assert base_urls == {base}, base_urls
+        # A newcomer sees the queue, the pages appear and the ETA: a small delay per offline page by default.
+        delays = {child.environ().get("HERA_OFFLINE_PAGE_SECONDS") for child in psutil.Process(make.pid).children(recursive=True)
+                  if "qcluster" in " ".join(child.cmdline())}
+        assert delays == {"2"}, delays
 
         stopped_in = stop_and_assert_nothing_left(make, signal.SIGINT, base)
 

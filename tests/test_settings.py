@@ -110,6 +110,10 @@ def test_queue_variables_are_read(load_settings):
     assert s["Q_CLUSTER"]["workers"] == 2
 
 
+def test_minutes_per_book_may_be_learned(load_settings):
+    assert load_settings(HERA_MINUTES_PER_BOOK="auto")["HERA_MINUTES_PER_BOOK"] == "auto"
+
+
 def test_auto_concurrency_follows_the_memory_the_instance_may_use(load_settings):
     s = load_settings(HERA_CONCURRENT_GENERATIONS="auto", HERA_BOOK_MEMORY_MB="300")
     limit = instance.memory_limit()

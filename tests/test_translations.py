@@ -36,6 +36,11 @@ def po_entries(path: Path) -> list[dict]:
     return entries
 
 
+def catalog_key(entry: dict) -> str:
+    """The .mo file's key of an entry: its msgid, after its context and EOT when it has one (pgettext)."""
+    return f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
+
+
 def translations(entry: dict) -> list[str]:
     return [value for key, value in entry.items() if key.startswith("msgstr")]
 
@@ -59,7 +64,7 @@ def test_committed_mo_file_is_compiled_from_the_po_file(code):
             for index in range(2):
                 assert catalog.get((entry["msgid"], index)) == entry[f"msgstr[{index}]"] or not entry["msgstr[0]"]
         elif entry["msgstr"]:
-            assert catalog.get(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+            assert catalog.get(catalog_key(entry)) == entry["msgstr"], entry["msgid"]
 
 
 @pytest.mark.parametrize("code", LANGUAGE_CODES)

@@ -253,3 +253,15 @@ def test_a_fence_that_refuses_stops_the_build_before_the_page_is_written(storage
                    storage=storage, story=OfflineGenerator(page_seconds=0).write_story(book_request(3)),
                    fenced=lost_lease)
     assert not storage.exists(page_name(PREFIX, 0))
+
+
+def test_an_offline_french_story_says_de_yanis_and_d_ines(storage):
+    for name, right, wrong in (("Yanis", "de Yanis", "d’Yanis"), ("Inès", "d’Inès", "de Inès")):
+        req = BookRequest(child_name=name, child_age=9, theme="forest", language="fr", page_count=6, seed=5)
+        written = OfflineGenerator(page_seconds=0).write_story(req)
+        assert right in " ".join(written.pages).replace(wrong, right)  # the story names the child after « de »
+        result = build_book(req, CountingGenerator(), work_prefix=f"{PREFIX}-{name}", book_name=f"books/{name}.pdf",
+                            storage=storage)
+        text = " ".join([result.story.title, *result.story.pages])
+        assert wrong not in text
+        assert right in text

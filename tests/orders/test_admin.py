@@ -444,8 +444,10 @@ def count_queries(client, url: str) -> int:
     return len(context.captured_queries)
 
 
+@pytest.mark.parametrize("minutes", [5, "auto"], ids=["fixed", "learned"])
 @pytest.mark.parametrize("url", [CHANGELIST, QUEUE_PAGE], ids=["list", "queue"])
-def test_page_issues_the_same_bounded_number_of_queries_for_50_and_500_orders(admin_client, url):
+def test_page_issues_the_same_bounded_number_of_queries_for_50_and_500_orders(admin_client, settings, url, minutes):
+    settings.HERA_MINUTES_PER_BOOK = minutes
     order_in(Status.GENERATING)
     fill_queue(50)
     small = count_queries(admin_client, url)
@@ -489,3 +491,13 @@ def test_queue_page_shows_a_retry_backoff_and_an_expired_lease(admin_client):
     page = admin_client.get(QUEUE_PAGE).content.decode()
     assert "retry after" in page and "(attempt 1 failed)" in page and "image model timed out" in page
     assert "expired, awaiting recovery" in page
+
+
+@pytest.mark.django_db
+def test_the_order_page_shows_the_hero_look_the_parent_chose(admin_client):
+    order = make_order(skin_tone="medium", hair_color="blond", hair_style="bunches", glasses="yes")
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Hero&#x27;s look" in page or "Hero's look" in page
+    for label in ("Medium", "Blond", "Bunches", "With glasses"):
+        assert label in page

@@ -14,7 +14,10 @@ from orders import emails, pause, queue
 from orders.models import Order, Priority, WorkerHeartbeat
 from tests.conftest import free_port, make_order
 
-STATUS_FIELDS = {"status", "position", "eta_minutes", "pages_done", "pages_total", "download_url", "delayed"}
+STATUS_FIELDS = {
+    "status", "position", "eta_minutes", "pages_done", "pages_total", "download_url", "delayed", "preview_urls", "title",
+    "cover_url",
+}
 
 
 def status_of(client, order: Order) -> dict:
@@ -50,6 +53,9 @@ def test_status_of_a_pending_order_has_nulls_outside_the_queue(client):
         "pages_total": 6,
         "download_url": None,
         "delayed": False,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
@@ -68,6 +74,9 @@ def test_status_of_a_queued_order_has_its_position_and_eta(client, settings):
         "pages_total": 10,
         "download_url": None,
         "delayed": False,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
@@ -86,11 +95,14 @@ def test_status_of_a_generating_order_has_its_pages(client):
     assert status_of(client, order) == {
         "status": "generating",
         "position": 1,
-        "eta_minutes": 5,
+        "eta_minutes": 4,  # 5 of its 8 pages left: ceil(5 × 5 / 8)
         "pages_done": 3,
         "pages_total": 8,
         "download_url": None,
         "delayed": False,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 
@@ -105,6 +117,9 @@ def test_status_of_a_done_order_has_its_download_url(client):
         "pages_total": 4,
         "download_url": f"/orders/{order.token}/book.pdf",
         "delayed": False,
+        "preview_urls": [],
+        "title": None,
+        "cover_url": None,
     }
 
 

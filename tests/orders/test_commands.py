@@ -98,7 +98,7 @@ def test_create_test_order_refuses_a_page_count_out_of_range(pages):
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--age", "40", "--age: The age must be between 1 and 12."),
     ("--name", "", "--name: Please tell us your child's first name."),
-    ("--name", "小明", "--name: Sorry, the book cannot print these letters yet"),
+    ("--name", "小明", "--name: Sorry, the book cannot print Chinese characters yet"),
     ("--email", "not-an-email", "--email: Please enter a valid email address"),
 ])
 def test_create_test_order_refuses_what_the_order_form_refuses(option, value, message):

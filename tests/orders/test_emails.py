@@ -131,7 +131,7 @@ def test_ready_email_holds_the_absolute_download_and_order_links(language, setti
 @pytest.mark.parametrize(
     ("kind", "language", "words"),
     [
-        ("failed", "fr", "n'avons pas pu créer"),
+        ("failed", "fr", "n’avons pas pu créer"),
         ("failed", "en", "could not create"),
         ("refunded", "fr", "remboursée (16,90 €)"),
         ("refunded", "en", "refunded (€16.90)"),
@@ -322,3 +322,16 @@ def test_two_orders_paid_together_get_their_queued_emails_while_a_book_is_genera
 
 def recipients(server: FakeSMTPServer, kind: str) -> set[str]:
     return {m["To"] for m in list(server.messages) if m["X-Hera-Email"] == kind}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "subject"), [
+    ("Inès", "Le livre d’Inès est dans la file"), ("Hugo", "Le livre d’Hugo est dans la file"),
+    ("Yanis", "Le livre de Yanis est dans la file"),
+])
+def test_a_french_email_elides_before_the_name_in_its_subject_and_body(name, subject):
+    message = sent_message(queued_email(language="fr", child_name=name))
+    assert message.subject == subject
+    body = "le livre d’" if subject.startswith("Le livre d’") else "le livre de "
+    assert f"{body}{name}" in message.body
+    assert f"{body}<strong>{name}</strong>" in message.alternatives[0][0]

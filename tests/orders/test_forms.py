@@ -45,8 +45,8 @@ BAD_INPUT = [
     ("page_count", "25", "A book has between 2 and 24 pages."),
     ("dedication", "x" * 301, "The dedication can be at most 300 characters long."),
     # The book's font has no glyph for these, or would print them backwards: refused before payment, never boxes.
-    ("child_name", "小明", "Sorry, the book cannot print these letters yet: 小 明. Please write the first name in Latin letters."),
-    ("child_name", "ليلى", "Sorry, the book cannot print these letters yet: ل ي ى. Please write the first name in Latin letters."),
+    ("child_name", "小明", "Sorry, the book cannot print Chinese characters yet (小 明). Please write the first name in Latin letters."),
+    ("child_name", "ليلى", "Sorry, the book cannot print Arabic script yet (ل ي ى). Please write the first name in Latin letters."),
     ("dedication", "Pour Zoë 🦄🦄 ❤", "Sorry, the book cannot print these characters yet: 🦄. Please remove them."),
 ]
 
@@ -141,8 +141,8 @@ def test_unprintable_letters_are_explained_in_french(client):
     response = client.post(reverse("orders:create"), {**VALID, "child_name": "小明"})
 
     assert response.context["form"].errors["child_name"] == [
-        "Désolés, le livre ne sait pas encore imprimer ces lettres : 小 明. Écrivez le prénom en lettres latines, "
-        "s’il vous plaît."
+        "Désolés, le livre ne sait pas encore imprimer les caractères chinois (小 明). Écrivez le prénom en lettres "
+        "latines, s’il vous plaît."
     ]
 
 
@@ -163,3 +163,123 @@ def test_the_limits_themselves_are_allowed(pages, age):
     form = OrderForm({**VALID, "page_count": pages, "child_age": age})
 
     assert form.is_valid(), form.errors
+
+
+# How the hero looks: optional closed lists (generation/appearance.py), empty means "surprise me".
+
+
+def test_the_hero_look_chosen_on_the_form_is_stored_on_the_order(client):
+    look = {"skin_tone": "brown", "hair_color": "black", "hair_style": "coily", "glasses": "yes"}
+    assert post_order(client, **look).status_code == 303
+    order = Order.objects.get()
+    assert {name: getattr(order, name) for name in look} == look
+
+
+def test_a_hero_look_left_to_surprise_is_stored_empty(client):
+    assert post_order(client).status_code == 303
+    order = Order.objects.get()
+    assert (order.skin_tone, order.hair_color, order.hair_style, order.glasses) == ("", "", "", "")
+
+
+@pytest.mark.parametrize("field", ["skin_tone", "hair_color", "hair_style", "glasses"])
+def test_a_hero_look_outside_the_list_is_refused_with_a_message(client, field):
+    response = post_order(client, **{field: "green with stars"})
+    assert response.status_code == 400
+    assert escape("Please choose one of the options offered, or “Surprise me”.") in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_the_hero_look_picker_works_without_javascript_as_radio_buttons_with_surprise_me_checked(client):
+    page = client.get(reverse("orders:landing"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for field in ("skin_tone", "hair_color", "hair_style", "glasses"):
+        assert f'type="radio" name="{field}" value="" required' not in page
+        assert f'type="radio" name="{field}" value="" id="id_{field}_0" checked' in page
+    assert "Surprise me" in page
+    assert 'style="--swatch: rgb(98, 60, 38)"' in page  # the darkest skin tone shows its colour
+
+
+def test_the_worker_passes_the_hero_look_to_the_generator():
+    from orders import tasks
+    from tests.conftest import make_order
+
+    order = make_order(skin_tone="tan", hair_color="auburn", hair_style="long", glasses="no")
+    request = tasks.book_request(order)
+    assert (request.skin_tone, request.hair_color, request.hair_style, request.glasses) == ("tan", "auburn", "long", "no")
+
+
+# Names in a dozen scripts: accepted exactly when the book's font prints them; the others named plainly.
+
+PRINTABLE_NAMES = ["Zoë", "Fọ̀láṣadé", "Ọláolúwa", "Nguyễn Thị Ánh", "Αθηνά", "Анастасия", "Անի", "ნინო", "Łucja",
+                   "Çağla", "Þóra", "Ṣadé"]
+UNPRINTABLE_NAMES = [("ليلى", "Arabic script"), ("נועה", "Hebrew script"), ("小明", "Chinese characters"),
+                     ("さくら", "Japanese kana"), ("지민", "Korean Hangul"), ("आरव", "Devanagari script"),
+                     ("มะลิ", "Thai script"), ("ꦱꦶꦠ", "Javanese script")]
+
+
+@pytest.mark.parametrize("name", PRINTABLE_NAMES)
+def test_a_name_the_font_prints_is_accepted_as_typed_in_nfc(client, name):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", name)  # as some keyboards send it
+    assert post_order(client, child_name=decomposed).status_code == 303
+    assert Order.objects.get().child_name == unicodedata.normalize("NFC", name)
+
+
+@pytest.mark.parametrize(("name", "script"), UNPRINTABLE_NAMES)
+def test_a_name_the_font_cannot_print_is_refused_naming_its_script(client, name, script):
+    response = post_order(client, child_name=name)
+    assert response.status_code == 400
+    assert f"Sorry, the book cannot print {script} yet" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_the_name_rule_agrees_with_the_font_for_every_script_tried():
+    from generation.glyphs import undrawable
+
+    for name in PRINTABLE_NAMES + [name for name, _ in UNPRINTABLE_NAMES]:
+        form = OrderForm(data={**VALID, "child_name": name})
+        assert form.is_valid() == (undrawable(name) == []), name
+
+
+def test_a_lone_combining_accent_is_not_a_name(client):
+    assert post_order(client, child_name="\u0301\u0300").status_code == 400
+
+
+# Email addresses
+
+
+def test_an_international_domain_is_accepted_and_kept_in_ascii(client):
+    assert post_order(client, email="parent@exämple.fr").status_code == 303
+    assert Order.objects.get().email == "parent@xn--exmple-cua.fr"
+
+
+def test_an_accent_before_the_at_is_refused_saying_why(client):
+    response = post_order(client, email="zoé@example.fr")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "accents after the @ are fine" in html
+    assert "Please enter a valid email address" not in html
+    assert not Order.objects.exists()
+
+
+# The dedication fits its page, measured with the book's font.
+
+
+def test_a_dedication_of_many_short_lines_is_refused_past_what_the_page_holds(client):
+    from generation import dedication
+
+    assert post_order(client, dedication="\n".join(["Love"] * dedication.MAX_LINES)).status_code == 303
+    response = post_order(client, dedication="\n".join(["Love"] * (dedication.MAX_LINES + 1)))
+    assert response.status_code == 400
+    assert "does not fit on its page" in response.content.decode()
+
+
+def test_a_long_word_in_the_dedication_is_broken_to_the_line(client):
+    from generation import dedication
+    from generation.glyphs import text_width
+
+    url = "https://example.com/" + "a-very-long-path" * 8
+    lines = dedication.lines(url)
+    assert len(lines) > 1
+    assert "".join(lines) == url
+    assert all(text_width(line, dedication.FONT_SIZE) <= dedication.WIDTH for line in lines)

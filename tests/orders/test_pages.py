@@ -335,3 +335,10 @@ def test_the_429_page_speaks_french_by_default(client):
     for _ in range(10):
         post_order(client)
     assert "Merci d’attendre une minute" in post_order(client).content.decode()
+
+
+@pytest.mark.django_db
+def test_french_order_page_elides_before_the_name_in_its_title_and_heading(client):
+    html = get_page(client, order_in(Status.QUEUED, child_name="Emma", language="fr")).content.decode()
+    assert "<title>Le livre d’Emma — Hera</title>" in html
+    assert ">Le livre d’Emma</h1>" in html

@@ -38,7 +38,7 @@ def test_position_and_eta_for_each_order_in_line(settings, concurrency, count):
         order.refresh_from_db()
         assert selectors.position(order) == expected
         assert everyone[order.pk] == expected
-        assert selectors.eta_minutes(expected) == math.ceil(expected / concurrency) * 5
+        assert selectors.eta_minutes(order) == math.ceil(expected / concurrency) * 5
 
 
 def test_positions_and_etas_with_one_generation_at_a_time(settings):
@@ -47,7 +47,7 @@ def test_positions_and_etas_with_one_generation_at_a_time(settings):
     queue.order_claim_next("w")
     places = [selectors.position(Order.objects.get(pk=o.pk)) for o in orders]
     assert places == [1, 2, 3]
-    assert [selectors.eta_minutes(p) for p in places] == [5, 10, 15]
+    assert [selectors.eta_minutes(Order.objects.get(pk=o.pk)) for o in orders] == [5, 10, 15]
 
 
 def test_positions_and_etas_with_two_generations_at_once(settings):
@@ -56,7 +56,7 @@ def test_positions_and_etas_with_two_generations_at_once(settings):
     queue.order_claim_next("w1"), queue.order_claim_next("w2")
     places = [selectors.position(Order.objects.get(pk=o.pk)) for o in orders]
     assert places == [1, 2, 3, 4, 5]
-    assert [selectors.eta_minutes(p) for p in places] == [5, 5, 10, 10, 15]
+    assert [selectors.eta_minutes(Order.objects.get(pk=o.pk)) for o in orders] == [5, 5, 10, 10, 15]
 
 
 def test_a_queued_order_counts_generating_orders_ahead_even_before_a_claim():
@@ -70,7 +70,7 @@ def test_a_queued_order_counts_generating_orders_ahead_even_before_a_claim():
 def test_orders_outside_the_line_have_no_position_or_eta():
     pending = make_order()
     assert selectors.position(pending) is None
-    assert selectors.eta_minutes(None) is None
+    assert selectors.eta_minutes(pending) is None
     done = queued()
     claimed = queue.order_claim_next("w")
     queue.order_finish(claimed.pk, claimed.lease_token, "books/x.pdf")

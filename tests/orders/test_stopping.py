@@ -160,7 +160,7 @@ def test_the_web_reckons_etas_with_the_live_workers_number_not_its_own(settings)
     settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_MINUTES_PER_BOOK = 1, 5
     WorkerHeartbeat.objects.create(worker_id="worker-host:7", concurrent_generations=3)
     assert selectors.concurrent_generations() == 3
-    assert selectors.eta_minutes(6) == 10  # ceil(6 / 3) books ahead × 5 minutes
+    assert selectors.line_eta_minutes(make_order(status="queued"), 6) == 10  # ceil(6 / 3) books ahead × 5 minutes
 
 
 def test_a_silent_workers_number_is_no_longer_in_force(settings):
