@@ -23,7 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from generation.elision import elide_names
 
-from . import previews, selectors
+from . import pause, previews, selectors
 from .models import EmailKind, Kind, Order, OutboundEmail
 
 log = logging.getLogger("hera.emails")
@@ -216,7 +216,8 @@ def email_context(email: OutboundEmail) -> dict:
         "kind": email.kind,
         "paid": order.kind == Kind.PAID and order.amount_cents > 0,
         "position": position,
-        "eta_minutes": selectors.eta_minutes(order, position),
+        # While generation is paused no time is promised (the email says the place is kept).
+        "eta_minutes": None if pause.generation_paused() else selectors.eta_minutes(order, position),
         "order_url": order.absolute_url,
         "amount": order.amount_cents / 100,
         "download_url": settings.HERA_BASE_URL + reverse("orders:book_pdf", kwargs={"token": order.token}),

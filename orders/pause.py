@@ -55,6 +55,12 @@ def generation_pause(
     return pause
 
 
+def upstream_paused_since(moment: datetime) -> bool:
+    """Tell whether the upstream's weather paused generation after `moment` (a book claimed then must be handed back;
+    the trial claim of an older pause goes on)."""
+    return GenerationPause.objects.filter(source=UPSTREAM, paused_at__gt=moment).exists()
+
+
 def generation_resume(source: str) -> bool:
     """Lift the pause of `source`; return whether there was one."""
     deleted, _ = GenerationPause.objects.filter(source=source).delete()

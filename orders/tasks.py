@@ -9,6 +9,7 @@ dropped connection is ridden out (orders/blips.py): the book goes on under the s
 import hashlib
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -219,7 +220,7 @@ def build_order(order: Order, me: str) -> None:
     """Build the claimed order's book and mark it done, or record the failure; stop silently if the lease is lost."""
     lease = order.lease_token
     generator = get_generator()
-    keeper = LeaseKeeper(order.pk, lease, queue.cluster_id())
+    keeper = LeaseKeeper(order.pk, lease, queue.cluster_id(), claimed_at=order.started_at)
     keeper.start()
     old_pdf = order.pdf.name if order.pdf else ""
     new_pdf = ""
@@ -257,7 +258,7 @@ def build_order(order: Order, me: str) -> None:
             story=story,
             on_story=on_story,
             on_page_done=on_page_done,
-            stop_deadline=stopping.worker_deadline,
+            stop_deadline=lambda: stopping.worker_deadline() or keeper.upstream_deadline(),
             fenced=lambda write: ride_out_blips(
                 lambda: queue.checkpoint_write_fenced(order.pk, lease, write), what=f"saving a page of #{order.pk}"
             ),
@@ -281,9 +282,11 @@ def build_order(order: Order, me: str) -> None:
         log.warning("order %s: stopping without writing, the lease will lapse (%s)", order.reference, exc)
         return
     except BuildStopped as exc:
-        # A deploy, a plan change or a sleep: platform weather. The pages drawn are saved; the next instance resumes.
+        # A deploy, a plan change or a sleep, or the upstream's weather met by another book: not this book's fault.
+        # The pages drawn are saved; the next instance, or the next claim after the pause, resumes from them.
         discard(new_pdf)
-        order_release(order, lease, f"the worker was stopped ({exc})", me)
+        why = "the worker was stopped" if stopping.stop_requested() else "generation paused (upstream)"
+        order_release(order, lease, f"{why} ({exc})", me)
         return
     except TimeoutException as exc:
         # django-q2's task timeout: the book hung. Its own fault, counted, whatever pages it finished; the worker
@@ -425,17 +428,24 @@ def discard(name: str) -> None:
         log.warning("could not delete %s from storage", name, exc_info=True)
 
 
+UPSTREAM_STOP_SECONDS = 15
+
+
 class LeaseKeeper(threading.Thread):
     """Renew the order's lease every third of HERA_LEASE_SECONDS until stopped; remember if it was lost."""
 
-    def __init__(self, order_id: int, lease_token, heartbeat_id: str):
+    def __init__(self, order_id: int, lease_token, heartbeat_id: str, claimed_at=None):
         super().__init__(name=f"hera-lease-{order_id}", daemon=True)
         self.order_id = order_id
         self.lease_token = lease_token
         self.heartbeat_id = heartbeat_id
+        self.claimed_at = claimed_at
         self.interval = settings.HERA_LEASE_SECONDS / 3
         self.stopped = threading.Event()
         self.lost = threading.Event()
+        # Another book met the upstream's weather after this one was claimed: this one is handed back too, keeping
+        # the pictures in flight that arrive within UPSTREAM_STOP_SECONDS (asked at each beat, not at each picture).
+        self.upstream_paused_at: float | None = None
 
     def run(self) -> None:
         delay, failures = self.interval, 0
@@ -461,8 +471,15 @@ class LeaseKeeper(threading.Thread):
                     self.lost.set()
                     return
                 delay, failures = self.interval, 0
+                if self.claimed_at and self.upstream_paused_at is None and pause.upstream_paused_since(self.claimed_at):
+                    log.warning("order #%d: generation paused (upstream), handing the book back", self.order_id)
+                    self.upstream_paused_at = time.monotonic()
         finally:
             connection.close()  # this thread's own connection
+
+    def upstream_deadline(self) -> float | None:
+        """Until when the build may wait for its pictures in flight once the upstream paused; None while it has not."""
+        return None if self.upstream_paused_at is None else self.upstream_paused_at + UPSTREAM_STOP_SECONDS
 
     def check(self) -> None:
         if self.lost.is_set():

@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from orders import queue
+from orders import pause, queue
 from orders.emails import email_deliver_pending, email_message, email_resend_ready, outbox_add
 from orders.models import EmailKind, Order, OutboundEmail, Status
 from orders.payments import order_mark_paid
@@ -66,6 +66,15 @@ def test_queued_email_says_position_and_eta_in_english(settings):
     message = sent_message(queued_email(language="en", child_name="Max"))
     assert "number 3 in line, ready in about 15 minutes" in message.body
     assert message.subject == "Max's book is in the queue"
+
+
+@pytest.mark.django_db
+def test_queued_email_sent_while_generation_is_paused_promises_no_time_and_keeps_the_place():
+    make_order(status="queued")
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE")
+    message = sent_message(queued_email(language="fr", child_name="Zoë"))
+    assert "numéro 2 de la file. Notre illustrateur ne répond pas pour le moment : votre place est gardée" in message.body
+    assert "minutes" not in message.body
 
 
 @pytest.mark.django_db

@@ -4,10 +4,13 @@ against the strict fake Gemini server staging Google's documented failures.
 Time is moved, not waited for: `time_passes()` ends every back-off and every pause's wait, as minutes would.
 """
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from google.genai import types
@@ -268,3 +271,40 @@ def test_a_staff_alert_is_rendered_for_staff_with_its_header():
     assert message.extra_headers["X-Hera-Email"] == "staff_alert"
     assert message.to == ["staff@hera.example"]
     assert "You exceeded your current quota" in message.body and "/admin/orders/order/queue/" in message.body
+
+
+def test_a_book_in_progress_is_handed_back_uncounted_when_another_book_meets_the_upstreams_weather(settings):
+    settings.HERA_GENERATOR, settings.HERA_OFFLINE_PAGE_SECONDS, settings.HERA_IMAGE_CONCURRENCY = "offline", 0.5, 1
+    settings.HERA_LEASE_SECONDS = 3  # the lease keeper beats, and looks for a new upstream pause, every second
+    order = make_order(status="queued", page_count=12)
+
+    def another_book_meets_the_weather():
+        deadline = time.monotonic() + 120
+        while not Order.objects.filter(pk=order.pk, pages_done__gte=1).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE for another book")
+        connection.close()
+
+    weather = threading.Thread(target=another_book_meets_the_weather)
+    weather.start()
+    assert tasks.process_next_order() == order.reference
+    weather.join()
+
+    order.refresh_from_db()
+    assert (order.status, order.attempts) == (Status.QUEUED, 0)
+    assert 1 <= order.pages_done < 12  # handed back mid-book with the pages it finished
+    assert order.events.filter(note__contains="generation paused (upstream)").exists()
+    assert kinds(order) == ["queued"]
+
+
+def test_the_trial_claim_of_an_older_upstream_pause_is_not_handed_back(settings):
+    settings.HERA_GENERATOR, settings.HERA_OFFLINE_PAGE_SECONDS = "offline", 0
+    settings.HERA_LEASE_SECONDS = 3
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE")
+    order = make_order(status="queued", page_count=2)
+    time_passes()
+
+    assert tasks.process_next_order() == order.reference
+
+    order.refresh_from_db()
+    assert order.status == Status.DONE
