@@ -231,7 +231,9 @@ def test_a_book_made_by_one_worker_is_served_by_a_web_on_another_disk_even_after
     clusters.kill(worker)
     order.refresh_from_db()
     assert files_in(worker_disk) == []
-    assert bucket.keys() == [order.pdf.name]
+    # The book, and the small pictures the customer's page and emails show (kept after the pages are purged).
+    assert [key for key in bucket.keys() if not key.startswith(f"previews/{order.pk}/")] == [order.pdf.name]
+    assert len(bucket.keys(prefix=f"previews/{order.pk}/")) == 3 + 1  # each page's and the cover's
 
     port = free_port()
     web = f"http://127.0.0.1:{port}"
