@@ -13,7 +13,7 @@ from generation.book import save_checkpoint
 from generation.offline import OfflineGenerator
 from generation.pictures import save_small_copy
 from generation.previews import COVER_SIDE, PREVIEW_SIDE, cover_name, preview_name
-from orders import queue
+from orders import pause, queue
 from orders.models import Order
 from orders.previews import preview_prefix
 from tests.browser.test_customer_flow import generating_order_ahead, write_small_pdf
@@ -69,6 +69,13 @@ def test_a_parent_sees_the_wait_the_pages_the_title_and_the_cover(live_server, o
     expect(page.locator('[data-panel="generating"] [data-field="eta"]')).to_have_text("3")  # ceil(5 × 2 / 4)
     page.wait_for_function("[...document.querySelectorAll('[data-previews] img')].every(i => i.naturalWidth > 0)")
     page.screenshot(path=artifacts_dir / f"issue19-drawing-{tag}.png", full_page=True)
+
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE")  # Google is down: delayed, place kept
+    expect(page.locator('[data-field="delayed"]').first).to_be_visible()
+    expect(page.locator('[data-panel="generating"] [data-field="eta"]')).to_be_hidden()
+    page.screenshot(path=artifacts_dir / f"issue19-delayed-{tag}.png", full_page=True)
+    pause.generation_resume(pause.UPSTREAM)
+    expect(page.locator('[data-field="delayed"]').first).to_be_hidden()
 
     queue.order_finish(mine.pk, mine.lease_token, write_small_pdf(mine))
     cover = page.locator('img[data-field="cover"]')
