@@ -75,21 +75,48 @@ def model_pictures(count: int, side: int = 1024) -> list[bytes]:
     return pictures
 
 
-def start_fake_gemini(latency: float, side: int):
-    """Start the tests' fake Gemini API, answering on its own (`auto`) with the bench's pictures, `latency` s each."""
+ANSWERS = ("jpeg", "png", "noise", "grainy-png")
+
+
+def model_answers(kind: str, side: int) -> tuple[list[bytes], str]:
+    """Return the distinct pictures the fake serves in turn, and their MIME type, for `--answers`.
+
+    jpeg: a grainy illustration as a JPEG (0.47 MB at 2048 px), what Gemini 3 image models send by default;
+    png: the same as a PNG (6.4 MB at 2048 px); noise: a PNG of pure noise (12.6 MB at 2048 px), the largest a
+    picture of that size can weigh, the upper bound of what the image model can send; grainy-png: the older bench's
+    answers (four grainy PNGs, 1.5 MB at 1024 px).
+    """
+    import io
+
+    from PIL import Image
+
+    from tests.fakes.genai_server import grainy_picture
+
+    if kind == "grainy-png":
+        return model_pictures(PICTURES, side), "image/png"
+    if kind == "noise":
+        buffer = io.BytesIO()
+        Image.merge("RGB", [Image.effect_noise((side, side), 128) for _ in range(3)]).save(buffer, format="PNG")
+        return [buffer.getvalue()], "image/png"
+    return [grainy_picture(side, kind.upper())], f"image/{kind}"
+
+
+def start_fake_gemini(latency: float, side: int, answers: str = "grainy-png"):
+    """Start the tests' fake Gemini API, answering on its own (`auto`) as Gemini 3 image models do: a thought draft,
+    then the bench's picture, `latency` s each."""
     from tests.fakes import genai_server
 
-    pictures = model_pictures(PICTURES, side)
+    pictures, mime = model_answers(answers, side)
     served = itertools.count()
 
     class BenchGemini(genai_server.FakeGenAIServer):
         def picture(self, size: str) -> bytes:
-            return pictures[next(served) % PICTURES]
+            return pictures[next(served) % len(pictures)]
 
-    fake = BenchGemini(auto=True, picture_seconds=latency, picture_mime="image/png").start()
-    size = len(json.dumps(genai_server.image_body(pictures[0], with_text=False)))
-    print(f"fake Gemini on {fake.base_url}: {side} px pictures of {statistics.mean(map(len, pictures)) / MB:.2f} MB "
-          f"({size / MB:.2f} MB answers), {latency:.1f} s latency")
+    fake = BenchGemini(auto=True, picture_seconds=latency, picture_mime=mime, thought_drafts=1).start()
+    size = len(json.dumps(genai_server.image_body(pictures[0], mime_type=mime, with_text=False, thought_drafts=1)))
+    print(f"fake Gemini on {fake.base_url}: {side} px {answers} pictures of "
+          f"{statistics.mean(map(len, pictures)) / MB:.2f} MB ({size / MB:.2f} MB answers), {latency:.1f} s latency")
     return fake
 
 
@@ -210,6 +237,10 @@ def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent
         WEB_CONCURRENCY="1",
         PORT=str(port),
         HERA_LOG_LEVEL="INFO",
+        # The fake answers in `--latency` s where Gemini takes 10–30 s: the per-minute cap would be what holds the
+        # books back, and the memory's worst case is every slot in flight, so only HERA_PICTURE_CALLS_IN_FLIGHT acts.
+        HERA_PICTURE_CALLS_PER_MINUTE="0",
+        HERA_PICTURE_CALLS_FOLDER=str(workdir / "picture-calls"),
     )
     if concurrent:
         env["HERA_CONCURRENT_GENERATIONS"] = concurrent
@@ -426,14 +457,15 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=2)
     parser.add_argument("--pages", type=int, default=24)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds the fake Gemini takes per answer")
-    parser.add_argument("--picture-px", type=int, default=1024, help="side of the pictures (1024: 1.5 MB answers)")
+    parser.add_argument("--picture-px", type=int, default=2048, help="side of the pictures (HERA_IMAGE_SIZE to match)")
+    parser.add_argument("--answers", choices=ANSWERS, default="jpeg", help="what the image model answers")
     parser.add_argument("--concurrent", default="", help="HERA_CONCURRENT_GENERATIONS (a number or auto)")
     parser.add_argument("--runs", type=int, default=1, help="runs; the one with the median peak is printed")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--storage", choices=["disk", "bucket"], default="disk", help="where pages and books go")
     args = parser.parse_args()
     setup_django()
-    fake = start_fake_gemini(args.latency, args.picture_px)
+    fake = start_fake_gemini(args.latency, args.picture_px, args.answers)
     s3, bucket = start_bucket() if args.storage == "bucket" else (None, {})
     results = []
     try:

@@ -24,6 +24,7 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field
 
+from generation import picture_calls
 from generation.base import BookRequest, GenerationConfigError, GenerationError, ModelUsage, Story, UsageMeter
 from generation.pictures import save_answer_as_jpeg
 
@@ -265,6 +266,13 @@ class GoogleGenerator:
         self, request: BookRequest, story: Story, page_index: int, out_path: Path, reference: Path | None = None
     ) -> None:
         """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG; retry a refusal once, softened."""
+        # One of the instance's picture-call slots, held until the answer is written: every book worker shares them.
+        with picture_calls.from_settings().slot():
+            self._illustrate_page(request, story, page_index, out_path, reference)
+
+    def _illustrate_page(
+        self, request: BookRequest, story: Story, page_index: int, out_path: Path, reference: Path | None
+    ) -> None:
         model = settings.HERA_IMAGE_MODEL
         started = time.monotonic()
         config = types.GenerateContentConfig(response_modalities=["IMAGE"], image_config=image_config())

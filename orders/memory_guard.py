@@ -2,7 +2,7 @@
 
 A host kills an instance that goes over its memory; the lease would bring the book back, but the web dies with it.
 The guard measures the instance as the worker sees it (the PSS of the process tree it runs in: under `serve`, gunicorn
-and the worker cluster) against HERA_MEMORY_GUARD_MB, after every page and before every claim. Over it, the book goes
+and the worker cluster) against HERA_MEMORY_GUARD_MB, before every picture call, after every page and before every claim. Over it, the book goes
 back to its place in the queue (the attempt not counted, its pages kept), the worker process ends (and is recycled,
 which frees what it held), and generation is paused with the reason (orders/pause.py: the log, /healthz, the live
 queue); the pause lifts once the instance is back under 90 % of the threshold (queue_tick checks every minute).
@@ -62,6 +62,15 @@ def check_page() -> None:
     used = instance_memory_mb()
     if used > settings.HERA_MEMORY_GUARD_MB:
         raise MemoryHigh(f"instance at {used} MB, over HERA_MEMORY_GUARD_MB={settings.HERA_MEMORY_GUARD_MB}")
+
+
+def check_picture_call() -> None:
+    """Raise MemoryHigh when the instance is over the threshold before a picture call (registered in orders/apps.py)."""
+    used = instance_memory_mb()
+    if used > settings.HERA_MEMORY_GUARD_MB:
+        raise MemoryHigh(
+            f"instance at {used} MB before a picture call, over HERA_MEMORY_GUARD_MB={settings.HERA_MEMORY_GUARD_MB}"
+        )
 
 
 def memory_pause_recheck() -> None:
