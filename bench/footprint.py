@@ -336,9 +336,14 @@ class Peak:
 
     total: int = 0
     roles: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    at_peak: dict[int, tuple[str, int]] = field(default_factory=dict)  # the sample at the tree's peak
+    seconds: float = 0.0  # when it came, from the payments
+    started: float = field(default_factory=time.monotonic)
 
     def add(self, sample: dict[int, tuple[str, int]]) -> None:
-        self.total = max(self.total, sum(pss for _, pss in sample.values()))
+        total = sum(pss for _, pss in sample.values())
+        if total > self.total:
+            self.total, self.at_peak, self.seconds = total, dict(sample), time.monotonic() - self.started
         for role, pss in by_role(sample).items():
             self.roles[role] = max(self.roles[role], pss)
 
@@ -420,6 +425,8 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
     return {
         "idle": sum(pss for _, pss in idle.values()), "idle_roles": by_role(idle), "idle_counts": dict(counts),
         "peak": peak.total, "peak_roles": dict(peak.roles), "seconds": seconds, "stopped_in": stopped_in,
+        "at_peak": sorted((pss for role, pss in peak.at_peak.values() if role == "qcluster worker"), reverse=True),
+        "peak_seconds": peak.seconds,
         "exit_code": serve.returncode, "processes": len(idle),
     }
 
@@ -447,6 +454,8 @@ def report(args, result: dict) -> None:
         label = f"{role} x{count}" if count > 1 else role
         print(f"{label:24}{result['idle_roles'].get(role, 0) / MB:>14.1f}{result['peak_roles'].get(role, 0) / MB:>14.1f}")
     print(f"{'whole tree':24}{result['idle'] / MB:>14.1f}{result['peak'] / MB:>14.1f}")
+    print(f"the tree's peak came {result['peak_seconds']:.1f} s after the payments, the book workers then at "
+          + ", ".join(f"{pss / MB:.1f}" for pss in result["at_peak"]) + " MB")
     peak_target = TARGETS_MB["peak" if args.concurrent in ("", "1") else "peak with 2 at once"]
     print(f"targets: idle <= {TARGETS_MB['idle']} MB, peak <= {peak_target} MB "
           f"(each row's peak is its own maximum, not at the whole tree's peak)")

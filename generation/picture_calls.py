@@ -22,12 +22,14 @@ MINUTE = 60.0
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "hera-picture-calls"
 
 # Checks run before every picture call, once its slot is held (the worker's memory guard registers one in
-# orders/apps.py): raising one stops the call before any answer is on its way.
-_before_each_call: list[Callable[[], None]] = []
+# orders/apps.py). Each is given the calls in flight in the instance, this one included, and answers whether the call
+# may start now; False gives the slot back and asks again a moment later (answers in flight land and are freed),
+# raising stops the call before any answer is on its way.
+_before_each_call: list[Callable[[int], bool]] = []
 
 
-def before_each_call(check: Callable[[], None]) -> None:
-    """Run `check` before every picture call of this process (registered once; it raises to stop the call)."""
+def before_each_call(check: Callable[[int], bool]) -> None:
+    """Run `check(calls in flight)` before every picture call of this process (registered once)."""
     if check not in _before_each_call:
         _before_each_call.append(check)
 
@@ -47,16 +49,43 @@ class PictureCalls:
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Hold one of the instance's slots for a picture call, once the minute allows another call to start."""
-        fd = self._take_slot() if self.in_flight else None
+        while True:
+            fd = self._take_slot() if self.in_flight else None
+            try:
+                if all(check(self.held()) for check in list(_before_each_call)):
+                    break
+            except BaseException:
+                if fd is not None:
+                    os.close(fd)
+                raise
+            if fd is not None:
+                os.close(fd)
+            self.sleep(POLL_SECONDS)
         try:
             if self.per_minute:
                 self._wait_for_the_minute()
-            for check in list(_before_each_call):
-                check()
             yield
         finally:
             if fd is not None:
                 os.close(fd)  # closing the file releases its lock
+
+    def held(self) -> int:
+        """Return how many of the instance's slots are held now, by any process (1 without a cap: this call)."""
+        if not self.in_flight:
+            return 1
+        held = 0
+        for index in range(self.in_flight):
+            try:
+                fd = os.open(self.folder / f"slot-{index}", os.O_RDWR)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a lock of its own: it fails on a held slot, ours too
+            except BlockingIOError:
+                held += 1
+            finally:
+                os.close(fd)
+        return held
 
     def _take_slot(self) -> int:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -13,12 +13,19 @@ MB = 1024 * 1024
 # What the whole single instance holds before any book (bench/footprint.py, a bucket: 100–107 MB), rounded up for
 # what the web gathers while it serves.
 IDLE_FOOTPRINT_MB = 110
-# What each book adds at its peak in the worst realistic case (bench/footprint.py --storage bucket --concurrent 3:
-# 2K PNG answers, the heaviest an image model sends for an illustration), with a margin of a quarter for what the
-# bench cannot know (a slower CPU keeps answers in memory longer, a real model's answers vary). A 512 MB instance,
-# Render's free plan, then makes three books at once: (512 - 110) // 130 = 3.
-BOOK_MEMORY_MB = 130
-MEASURED_BOOK_MB = 104  # the marginal peak measured per book (see BOOK_MEMORY_MB), before the margin
+# What each book adds at its peak in the worst realistic case, measured (bench/footprint.py --storage bucket
+# --concurrent 3 --orders 3, bench/RESULTS.md): 100 MB with 2K PNG answers, the heaviest an image model sends for an
+# illustration (403 MB for the instance with three books, 102 MB idle); 85 MB with 2K JPEG answers; 115 MB with PNGs
+# of pure noise, the upper bound of a 2K answer. A margin of a quarter on the realistic worst case covers what the
+# bench cannot know (a slower CPU keeps answers in memory longer, a real model's answers vary): 125 MB. A 512 MB
+# instance, Render's free plan, then makes three books at once: (512 - 110) // 125 = 3, their measured worst case
+# (403 MB, 445 with the noise) under the memory guard's threshold (90 %: 460 MB).
+BOOK_MEMORY_MB = 125
+MEASURED_BOOK_MB = 100  # the realistic worst case measured per book, before the margin
+# What one picture answer adds to a book worker while it arrives and is written, for the largest answer of each size
+# (2K measured: 37 MB for a 2K PNG of noise, 29 MB for an illustration as PNG, nothing for a JPEG one written as it
+# came; 40 with a margin; the others scaled by their pixels).
+ANSWER_MEMORY_MB = {"1K": 10, "2K": 40, "4K": 160}
 
 PROC_SELF_CGROUP = Path("/proc/self/cgroup")
 PROC_MOUNTINFO = Path("/proc/self/mountinfo")

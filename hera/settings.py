@@ -408,6 +408,12 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 HERA_MEMORY_GUARD_MB = env_int("HERA_MEMORY_GUARD_MB", INSTANCE_MEMORY.mb * 9 // 10, minimum=1)
+# What one picture answer adds to its book worker while it arrives and is written (JSON text, base64 text, bytes, the
+# decoded picture), for the largest answer of the size asked (a 2K PNG of pure noise, 12.6 MB; an illustration is
+# half): before each picture call the guard waits until the answers of the calls in flight fit under the threshold.
+HERA_MEMORY_PER_ANSWER_MB = env_int(
+    "HERA_MEMORY_PER_ANSWER_MB", instance.ANSWER_MEMORY_MB[HERA_IMAGE_SIZE], minimum=1
+)
 HERA_LEASE_SECONDS = env_int("HERA_LEASE_SECONDS", 60, minimum=3)
 HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
 HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)

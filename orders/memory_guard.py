@@ -64,13 +64,20 @@ def check_page() -> None:
         raise MemoryHigh(f"instance at {used} MB, over HERA_MEMORY_GUARD_MB={settings.HERA_MEMORY_GUARD_MB}")
 
 
-def check_picture_call() -> None:
-    """Raise MemoryHigh when the instance is over the threshold before a picture call (registered in orders/apps.py)."""
+def check_picture_call(in_flight: int) -> bool:
+    """Before a picture call (registered in orders/apps.py): say whether the instance has room for the answers of the
+    calls in flight, this one included; raise MemoryHigh when it has no room even for this one alone."""
     used = instance_memory_mb()
-    if used > settings.HERA_MEMORY_GUARD_MB:
+    limit = settings.HERA_MEMORY_GUARD_MB
+    answer = settings.HERA_MEMORY_PER_ANSWER_MB
+    if used + answer > limit:
         raise MemoryHigh(
-            f"instance at {used} MB before a picture call, over HERA_MEMORY_GUARD_MB={settings.HERA_MEMORY_GUARD_MB}"
+            f"instance at {used} MB before a picture call, no room for its answer ({answer} MB) under "
+            f"HERA_MEMORY_GUARD_MB={limit}"
         )
+    # An answer arrives all at once (JSON text, base64 text, bytes, then the decoded picture): the check after the
+    # page would come too late for the calls already in flight, so a call waits until their answers fit.
+    return used + in_flight * answer <= limit
 
 
 def memory_pause_recheck() -> None:

@@ -58,7 +58,7 @@ def test_a_512_mb_instance_makes_as_many_books_as_the_measured_allowance_fits(tm
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_2_gb_instance_makes_as_many_books_as_fit_beside_the_idle_footprint(tmp_path, version):
     assert generations(tmp_path, memory_max=str(2048 * MB), version=version) == (2048 - IDLE_FOOTPRINT_MB) // BOOK_MEMORY_MB
-    assert (2048 - IDLE_FOOTPRINT_MB) // BOOK_MEMORY_MB == 14
+    assert (2048 - IDLE_FOOTPRINT_MB) // BOOK_MEMORY_MB == 15
 
 
 def test_the_cgroup_v1_limit_is_read(tmp_path):
@@ -102,8 +102,8 @@ def test_an_instance_smaller_than_one_book_still_makes_one(tmp_path):
 
 def test_the_reckoning_says_where_the_number_came_from(tmp_path):
     limit = memory_limit(**machine(tmp_path, memory_max=str(512 * MB), version=1))
-    assert generations_in_force("auto", 130, limit) == Generations(3, (
-        f"auto: (cgroup v1 memory.limit_in_bytes 512 MB - {IDLE_FOOTPRINT_MB} MB idle) / 130 MB per book "
+    assert generations_in_force("auto", 125, limit) == Generations(3, (
+        f"auto: (cgroup v1 memory.limit_in_bytes 512 MB - {IDLE_FOOTPRINT_MB} MB idle) / 125 MB per book "
         "(HERA_BOOK_MEMORY_MB)"
     ))
 

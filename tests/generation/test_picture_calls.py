@@ -148,7 +148,7 @@ def test_a_check_before_each_call_stops_the_call_and_frees_the_slot(tmp_path, mo
     class Refused(Exception):
         pass
 
-    def refuse() -> None:
+    def refuse(in_flight: int) -> bool:
         raise Refused
 
     picture_calls.before_each_call(refuse)
@@ -162,3 +162,20 @@ def test_a_check_before_each_call_stops_the_call_and_frees_the_slot(tmp_path, mo
     with calls.slot():  # the only slot was given back
         entered.append(True)
     assert entered == [True]
+
+
+def test_a_call_told_to_wait_gives_its_slot_back_and_asks_again_with_the_calls_in_flight(tmp_path, monkeypatch):
+    monkeypatch.setattr(picture_calls, "_before_each_call", [])
+    held_by_another_book = PictureCalls(3, 0, tmp_path).slot()
+    held_by_another_book.__enter__()
+    asked: list[int] = []
+    clock = FakeClock()
+    calls = PictureCalls(3, 0, tmp_path, sleep=clock.sleep, clock=clock)
+    picture_calls.before_each_call(lambda in_flight: asked.append(in_flight) or len(asked) == 3)
+    try:
+        with calls.slot():
+            pass
+    finally:
+        held_by_another_book.__exit__(None, None, None)
+    assert asked == [2, 2, 2]  # the other book's call and this one, each time
+    assert clock.slept == [picture_calls.POLL_SECONDS] * 2
