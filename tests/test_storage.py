@@ -254,8 +254,8 @@ def test_botocore_s_big_data_files_are_parsed_outside_the_process(monkeypatch):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # Parsed here, the endpoints table of every AWS service would take this process to a 6.1 MB peak, and what was
     assert client.meta.service_model.service_name == "s3"
+    # Parsed here, the endpoints table of every AWS service would take this process to a 6.1 MB peak, and what was
     # dropped would stay in its allocator (4.2 MB of a book worker's memory): 3.6 MB measured once it is not.
     assert peak < 4.5 * 1024 * 1024, f"{peak / 1e6:.1f} MB at the peak of creating a bucket client"
 
