@@ -215,7 +215,7 @@ def genai_api_key() -> str:
 
 
 def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent: str, side: int,
-             bucket: dict[str, str]) -> dict[str, str]:
+             bucket: dict[str, str], instance_memory: int = 0) -> dict[str, str]:
     """Return a production host's environment: debug off, every variable it then requires, the local fakes."""
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("DJANGO_", "HERA_", "STRIPE_", "EMAIL_", "GOOGLE_", "WEB_CONCURRENCY", "AWS_"))}
@@ -244,6 +244,8 @@ def host_env(database: str, port: int, workdir: Path, genai_url: str, concurrent
     )
     if concurrent:
         env["HERA_CONCURRENT_GENERATIONS"] = concurrent
+    if instance_memory:
+        env["HERA_INSTANCE_MEMORY_MB"] = str(instance_memory)  # auto, the memory guard and its threshold follow
     env.update(bucket)
     return env
 
@@ -348,19 +350,27 @@ class Peak:
             self.roles[role] = max(self.roles[role], pss)
 
 
+def books_at_once(args) -> int:
+    """Return the books the instance makes at once (HERA_CONCURRENT_GENERATIONS as the tree will compute it)."""
+    from hera import instance
+
+    limit = instance.MemoryLimit(args.instance_memory, "bench") if args.instance_memory else instance.memory_limit()
+    return instance.generations_in_force(args.concurrent, instance.BOOK_MEMORY_MB, limit).count
+
+
 def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str, str]) -> dict:
     """Run one single-instance tree through idle, N payments and their books; return its figures."""
     from tests.test_make_run import get  # after django.setup(): the tests' helpers import the models
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = host_env(database, port, workdir, genai_url, args.concurrent, args.picture_px, bucket)
+    env = host_env(database, port, workdir, genai_url, args.concurrent, args.picture_px, bucket, args.instance_memory)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     log_path = workdir / "serve.log"
     with open(log_path, "wb") as log:
         serve = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True)
-    workers = int(args.concurrent) if args.concurrent.isdigit() else 1
+    workers = books_at_once(args)
     tree = Tree(serve.pid, workers=workers)
     try:
         deadline = time.monotonic() + 120
@@ -445,7 +455,8 @@ def report(args, result: dict) -> None:
     roles = sorted(set(result["idle_roles"]) | set(result["peak_roles"]),
                    key=lambda role: -result["peak_roles"].get(role, 0))
     print(f"{args.orders} orders of {args.pages} pages paid at once, "
-          f"HERA_CONCURRENT_GENERATIONS={args.concurrent or 'default'}, storage {args.storage}: done in {result['seconds']:.1f} s, "
+          f"HERA_CONCURRENT_GENERATIONS={args.concurrent or 'default'} ({books_at_once(args)} at once), "
+          f"instance memory {args.instance_memory or 'the machine'} MB, {args.answers} answers, storage {args.storage}: done in {result['seconds']:.1f} s, "
           f"{result['processes']} processes idle; SIGTERM stopped the tree in {result['stopped_in']:.1f} s "
           f"(exit code {result['exit_code']})")
     print(f"{'process':24}{'idle PSS MB':>14}{'peak PSS MB':>14}")
@@ -469,6 +480,8 @@ def main() -> None:
     parser.add_argument("--picture-px", type=int, default=2048, help="side of the pictures (HERA_IMAGE_SIZE to match)")
     parser.add_argument("--answers", choices=ANSWERS, default="jpeg", help="what the image model answers")
     parser.add_argument("--concurrent", default="", help="HERA_CONCURRENT_GENERATIONS (a number or auto)")
+    parser.add_argument("--instance-memory", type=int, default=0,
+                        help="HERA_INSTANCE_MEMORY_MB: the instance's memory as its host limits it (512: Render free)")
     parser.add_argument("--runs", type=int, default=1, help="runs; the one with the median peak is printed")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--storage", choices=["disk", "bucket"], default="disk", help="where pages and books go")
