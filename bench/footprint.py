@@ -17,6 +17,7 @@ a parent would, through Hera's link (302 to a signed URL), still sampling: the w
 """
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -350,6 +351,34 @@ class Peak:
             self.roles[role] = max(self.roles[role], pss)
 
 
+CPU_CGROUP_V1 = Path("/sys/fs/cgroup/cpu")
+CFS_PERIOD_US = 100_000
+
+
+class CpuQuota:
+    """A cgroup v1 `cpu` group limiting the processes put in it to `fraction` of one CPU (CFS quota), as Render's
+    free plan gives an instance a tenth of one; the tree's processes inherit it from `manage.py serve`."""
+
+    def __init__(self, fraction: float):
+        self.folder = CPU_CGROUP_V1 / f"hera-footprint-{os.getpid()}"
+        try:
+            self.folder.mkdir()
+            (self.folder / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+            (self.folder / "cpu.cfs_quota_us").write_text(str(int(CFS_PERIOD_US * fraction)))
+        except OSError as exc:
+            sys.exit(f"--cpu {fraction} needs a writable cgroup v1 cpu controller at {CPU_CGROUP_V1} ({exc})")
+
+    def add(self, pid: int) -> None:
+        (self.folder / "cgroup.procs").write_text(str(pid))
+
+    def remove(self) -> None:
+        for pid in (self.folder / "cgroup.procs").read_text().split():
+            with contextlib.suppress(OSError):
+                (CPU_CGROUP_V1 / "cgroup.procs").write_text(pid)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
 def books_at_once(args) -> int:
     """Return the books the instance makes at once (HERA_CONCURRENT_GENERATIONS as the tree will compute it)."""
     from hera import instance
@@ -370,10 +399,14 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
     with open(log_path, "wb") as log:
         serve = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True)
+    quota = CpuQuota(args.cpu) if args.cpu else None
+    if quota:
+        quota.add(serve.pid)  # before it forks anything: every process of the tree is in the group
     workers = books_at_once(args)
     tree = Tree(serve.pid, workers=workers)
     try:
-        deadline = time.monotonic() + 120
+        slower = 1 / min(1.0, args.cpu or 1.0)  # a tenth of a CPU: everything takes up to ten times longer
+        deadline = time.monotonic() + 120 * slower
         while True:
             if serve.poll() is not None or time.monotonic() > deadline:
                 sys.exit(f"`manage.py serve` did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
@@ -383,7 +416,7 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
             except OSError:
                 pass
             time.sleep(0.3)
-        time.sleep(IDLE_SETTLE_SECONDS)
+        time.sleep(IDLE_SETTLE_SECONDS * slower)
         idle_samples = []
         for _ in range(IDLE_SAMPLES):
             idle_samples.append(tree.sample())
@@ -415,7 +448,7 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
                 sys.exit(problems[0])
         stop_started = time.monotonic()
         serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=60)
+        serve.wait(timeout=60 * slower)
         stopped_in = time.monotonic() - stop_started
         if stopped_in > 10:
             print(f"slow stop ({stopped_in:.1f} s); the end of the log:\n" + "\n".join(
@@ -424,6 +457,8 @@ def measure(args, database: str, workdir: Path, genai_url: str, bucket: dict[str
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
+        if quota:
+            quota.remove()
         for proc in tree.seen.values():  # children in sessions of their own that outlived a failed run
             try:
                 proc.kill()
@@ -456,7 +491,8 @@ def report(args, result: dict) -> None:
                    key=lambda role: -result["peak_roles"].get(role, 0))
     print(f"{args.orders} orders of {args.pages} pages paid at once, "
           f"HERA_CONCURRENT_GENERATIONS={args.concurrent or 'default'} ({books_at_once(args)} at once), "
-          f"instance memory {args.instance_memory or 'the machine'} MB, {args.answers} answers, storage {args.storage}: done in {result['seconds']:.1f} s, "
+          f"instance memory {args.instance_memory or 'the machine'} MB, CPU {args.cpu or 'the machine'}, "
+          f"{args.answers} answers, storage {args.storage}: done in {result['seconds']:.1f} s, "
           f"{result['processes']} processes idle; SIGTERM stopped the tree in {result['stopped_in']:.1f} s "
           f"(exit code {result['exit_code']})")
     print(f"{'process':24}{'idle PSS MB':>14}{'peak PSS MB':>14}")
@@ -482,6 +518,8 @@ def main() -> None:
     parser.add_argument("--concurrent", default="", help="HERA_CONCURRENT_GENERATIONS (a number or auto)")
     parser.add_argument("--instance-memory", type=int, default=0,
                         help="HERA_INSTANCE_MEMORY_MB: the instance's memory as its host limits it (512: Render free)")
+    parser.add_argument("--cpu", type=float, default=0.0,
+                        help="the tree's share of one CPU through a cgroup CFS quota (0.1: Render's free plan)")
     parser.add_argument("--runs", type=int, default=1, help="runs; the one with the median peak is printed")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--storage", choices=["disk", "bucket"], default="disk", help="where pages and books go")
