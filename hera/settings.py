@@ -401,7 +401,7 @@ HERA_MINUTES_PER_BOOK = env_int("HERA_MINUTES_PER_BOOK", 5, minimum=1)
 # memory guard (orders/memory_guard.py) stops claiming above HERA_MEMORY_GUARD_MB, 90 % of that memory by default.
 HERA_BOOK_MEMORY_MB = env_int("HERA_BOOK_MEMORY_MB", instance.BOOK_MEMORY_MB, minimum=16)
 try:
-    INSTANCE_MEMORY = instance.memory_limit()
+    INSTANCE_MEMORY = instance.memory_limit(declared_mb=env_str("HERA_INSTANCE_MEMORY_MB"))
     HERA_CONCURRENT_GENERATIONS, HERA_CONCURRENT_GENERATIONS_SOURCE = instance.generations_in_force(
         env_str("HERA_CONCURRENT_GENERATIONS"), HERA_BOOK_MEMORY_MB, INSTANCE_MEMORY
     )
