@@ -1,15 +1,22 @@
 """Memory of the whole single-instance layout, process by process, while N orders paid at once are generated.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hera .venv/bin/python bench/footprint.py \
-        [--orders 2] [--pages 24] [--latency 1.0] [--concurrent 1] [--runs 1] [--storage disk|bucket]
+        [--orders 2] [--pages 24] [--latency 1.0] [--concurrent N|auto] [--instance-memory 512] [--cpu 0.1] \
+        [--answers jpeg|png|noise|grainy-png] [--picture-px 2048] [--storage disk|bucket] [--runs 1]
 
 What a host runs: `manage.py serve` with DJANGO_DEBUG off and the production variables (gunicorn, WEB_CONCURRENCY=1
 as render.yaml sets, the django-q2 worker), on a PostgreSQL database of its own (`<database>_bench_footprint`,
-dropped at the end), the Google generator against a local fake Gemini API answering every picture with a 1.5 MB
-PNG after `--latency` seconds. Once the tree is idle, N orders of P pages are paid at the same moment through the
-real webhook (signed `checkout.session.completed` events posted in parallel). The PSS (shared pages split fairly)
-of every process of the tree, the supervisor included, is sampled until every book is done; the bench prints the
-idle and peak PSS per process and in total, then stops the tree with SIGTERM as a platform does.
+dropped at the end), the Google generator against a local fake Gemini API answering as Gemini 3 image models do (a
+thought draft, then the picture) after `--latency` seconds: `--answers jpeg` a 2K illustration as JPEG (0.47 MB),
+`png` the same as PNG (6.4 MB), `noise` a PNG of pure noise (10 MB: the most a 2K answer can weigh). Once the tree is
+idle, N orders of P pages are paid at the same moment through the real webhook (signed `checkout.session.completed`
+events posted in parallel). The PSS (shared pages split fairly) of every process of the tree, the supervisor
+included, is sampled until every book is done; the bench prints the idle and peak PSS per process and in total, then
+stops the tree with SIGTERM as a platform does.
+
+`--instance-memory 512` declares the instance's memory (HERA_INSTANCE_MEMORY_MB) as Render's free plan limits it:
+`--concurrent auto` then makes the books `auto` computes, and the memory guard works at that limit's threshold.
+`--cpu 0.1` puts the tree in a cgroup v1 `cpu` group with a CFS quota of a tenth of one CPU, as that plan gives.
 
 With `--storage bucket`, the free-tier layout of render.yaml: pages and books go to an S3 bucket (moto's server with
 S3's signature checks, in a process of its own outside the tree), and once the books are done each is downloaded as
@@ -50,7 +57,7 @@ WEBHOOK_SECRET = "whsec_bench_footprint"
 PICTURES = 4  # distinct answers, served in turn (the SDK, not the fake, is what is measured)
 GRAIN_SIGMA = 3  # grain that keeps a 1024 px PNG at about 1.5 MB, like an image model's answers
 IMAGE_SIZES = {1024: "1K", 2048: "2K", 4096: "4K"}
-TARGETS_MB = {"idle": 120, "peak": 192, "peak with 2 at once": 300}
+TARGETS_MB = {"idle": 120, "peak": 192, "peak with 2 at once": 300, "peak with 3 at once, a bucket, 2K JPEG": 340}
 
 
 # The fake Gemini API: the story for any page count, a 1.5 MB picture for any image request, after a delay.
@@ -503,7 +510,9 @@ def report(args, result: dict) -> None:
     print(f"{'whole tree':24}{result['idle'] / MB:>14.1f}{result['peak'] / MB:>14.1f}")
     print(f"the tree's peak came {result['peak_seconds']:.1f} s after the payments, the book workers then at "
           + ", ".join(f"{pss / MB:.1f}" for pss in result["at_peak"]) + " MB")
-    peak_target = TARGETS_MB["peak" if args.concurrent in ("", "1") else "peak with 2 at once"]
+    at_once = books_at_once(args)
+    peak_target = TARGETS_MB["peak" if at_once == 1 else "peak with 2 at once" if at_once == 2
+                             else "peak with 3 at once, a bucket, 2K JPEG"]
     print(f"targets: idle <= {TARGETS_MB['idle']} MB, peak <= {peak_target} MB "
           f"(each row's peak is its own maximum, not at the whole tree's peak)")
 
