@@ -232,6 +232,14 @@ class GoogleGenerator:
                 )
             return self._client
 
+    def close(self) -> None:
+        """Let the client and its connections go once the book's pictures are drawn (built again if asked for): the
+        book worker assembles its PDF with ~3 MB less, and three books end at once (bench/footprint.py)."""
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def write_story(self, request: BookRequest) -> Story:
         """Write the title and one text per page, about the child, on the theme, in the request's language."""
         model = settings.HERA_TEXT_MODEL
