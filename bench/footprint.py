@@ -90,7 +90,7 @@ def model_answers(kind: str, side: int) -> tuple[list[bytes], str]:
     """Return the distinct pictures the fake serves in turn, and their MIME type, for `--answers`.
 
     jpeg: a grainy illustration as a JPEG (0.47 MB at 2048 px), what Gemini 3 image models send by default;
-    png: the same as a PNG (6.4 MB at 2048 px); noise: a PNG of pure noise (12.6 MB at 2048 px), the largest a
+    png: the same as a PNG (6.4 MB at 2048 px); noise: a PNG of pure noise (10 MB at 2048 px), the largest a
     picture of that size can weigh, the upper bound of what the image model can send; grainy-png: the older bench's
     answers (four grainy PNGs, 1.5 MB at 1024 px).
     """
@@ -506,7 +506,8 @@ def report(args, result: dict) -> None:
     for role in roles:
         count = result["idle_counts"].get(role, 0)
         label = f"{role} x{count}" if count > 1 else role
-        print(f"{label:24}{result['idle_roles'].get(role, 0) / MB:>14.1f}{result['peak_roles'].get(role, 0) / MB:>14.1f}")
+        idle, peak = result["idle_roles"].get(role, 0) / MB, result["peak_roles"].get(role, 0) / MB
+        print(f"{label:24}{idle:>14.1f}{peak:>14.1f}")
     print(f"{'whole tree':24}{result['idle'] / MB:>14.1f}{result['peak'] / MB:>14.1f}")
     print(f"the tree's peak came {result['peak_seconds']:.1f} s after the payments, the book workers then at "
           + ", ".join(f"{pss / MB:.1f}" for pss in result["at_peak"]) + " MB")

@@ -314,7 +314,9 @@ HERA_IMAGE_CONCURRENCY = env_int("HERA_IMAGE_CONCURRENCY", 3, minimum=1)
 # project's other uses. At 10–30 s an answer, four in flight start at most 8–24 calls a minute.
 HERA_PICTURE_CALLS_IN_FLIGHT = env_int("HERA_PICTURE_CALLS_IN_FLIGHT", 4, minimum=0)
 HERA_PICTURE_CALLS_PER_MINUTE = env_int("HERA_PICTURE_CALLS_PER_MINUTE", 30, minimum=0)
-SHOP_DATABASE = "{HOST}:{PORT}/{NAME}".format(**{key: DATABASES["default"].get(key) or "" for key in ("HOST", "PORT", "NAME")})
+SHOP_DATABASE = "{HOST}:{PORT}/{NAME}".format(
+    **{key: DATABASES["default"].get(key) or "" for key in ("HOST", "PORT", "NAME")}
+)
 HERA_PICTURE_CALLS_FOLDER = env_str(
     "HERA_PICTURE_CALLS_FOLDER",
     # One folder per shop (its database) on a machine: every process of the instance shares it, another shop not.
@@ -409,8 +411,8 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 HERA_MEMORY_GUARD_MB = env_int("HERA_MEMORY_GUARD_MB", INSTANCE_MEMORY.mb * 9 // 10, minimum=1)
 # What one picture answer adds to its book worker while it arrives and is written (JSON text, base64 text, bytes, the
-# decoded picture), for the largest answer of the size asked (a 2K PNG of pure noise, 12.6 MB; an illustration is
-# half): before each picture call the guard waits until the answers of the calls in flight fit under the threshold.
+# decoded picture), for the largest answer of the size asked (a 2K PNG of pure noise, 10 MB; an illustration as
+# PNG, 6.4 MB): before each picture call the guard waits until the answers of the calls in flight fit under the threshold.
 HERA_MEMORY_PER_ANSWER_MB = env_int(
     "HERA_MEMORY_PER_ANSWER_MB", instance.ANSWER_MEMORY_MB[HERA_IMAGE_SIZE], minimum=1
 )

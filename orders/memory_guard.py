@@ -6,7 +6,8 @@ and the worker cluster) against HERA_MEMORY_GUARD_MB, before every picture call,
 claim. Before a picture call it waits until the answers of the calls in flight fit (HERA_MEMORY_PER_ANSWER_MB each: an
 answer lands all at once, after the check). Over it, the book goes back to its place in the queue (the attempt not
 counted, its pages kept), the worker process ends (and is recycled, which frees what it held), and generation is
-paused with the reason (orders/pause.py: the log, /healthz, the live queue); the pause lifts once the instance is back under 90 % of the threshold (queue_tick checks every minute).
+paused with the reason (orders/pause.py: the log, /healthz, the live queue); the pause lifts once the instance is
+back under 90 % of the threshold (queue_tick checks every minute).
 """
 
 import logging
