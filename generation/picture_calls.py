@@ -48,7 +48,10 @@ class PictureCalls:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one of the instance's slots for a picture call, once the minute allows another call to start."""
+        """Hold one of the instance's slots for a picture call, once the minute allows another call to start and the
+        checks say the instance has room for its answer."""
+        if self.per_minute:
+            self._wait_for_the_minute()  # first: a check's answer must still hold when the call starts
         while True:
             fd = self._take_slot() if self.in_flight else None
             try:
@@ -62,8 +65,6 @@ class PictureCalls:
                 os.close(fd)
             self.sleep(POLL_SECONDS)
         try:
-            if self.per_minute:
-                self._wait_for_the_minute()
             yield
         finally:
             if fd is not None:
