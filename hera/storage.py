@@ -19,10 +19,16 @@ from botocore.config import Config
 from botocore.loaders import JSONFileLoader, Loader
 from botocore.session import Session as CoreSession
 from django.utils.http import content_disposition_header
-from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 from hera import botocore_data
+from hera.imports import unimportable
+
+# django-storages imports `cryptography` when it is loaded, for CloudFront's signed URLs, which Hera never makes (its
+# links are S3's own presigned URLs, signed with hmac): 4.1 MB of a process's own memory, 6.8 MB of its PSS, in the
+# web and in every book worker. Without it, django-storages says so only if CloudFront signing is asked for.
+with unimportable("cryptography"):
+    from storages.backends.s3 import S3Storage
 
 PART_BYTES = 8 * 1024 * 1024
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

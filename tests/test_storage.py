@@ -286,3 +286,14 @@ def test_every_thread_s_bucket_session_shares_the_data_files_read_once(monkeypat
     assert sorted(reads) == sorted(set(reads)), "a data file was read twice"
     assert any(path.endswith("service-2") for path in reads)
     assert storage_module.shared_loader().search_paths.count(os.path.dirname(boto3.__file__) + "/data") == 1
+
+
+def test_the_bucket_storage_does_not_load_cryptography_which_only_cloudfront_signing_needs():
+    code = (
+        "import sys, django; django.setup(); import hera.storage; "
+        "print('cryptography' in sys.modules); import cryptography"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hera.settings", "DJANGO_DEBUG": "on"}
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR, capture_output=True,
+                            text=True, check=True, timeout=60, env=env).stdout
+    assert loaded.split() == ["False"]  # and it stays importable for whatever else needs it
