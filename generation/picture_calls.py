@@ -18,6 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 POLL_SECONDS = 0.2  # a slot is held for the seconds an image model takes: polling this often costs nothing
+# A check that said "not yet" measures the instance again (every process's memory): on a tenth of a CPU that is worth
+# doing once a second, not five times.
+RECHECK_SECONDS = 1.0
 MINUTE = 60.0
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "hera-picture-calls"
 
@@ -63,7 +66,7 @@ class PictureCalls:
                 raise
             if fd is not None:
                 os.close(fd)
-            self.sleep(POLL_SECONDS)
+            self.sleep(RECHECK_SECONDS)
         try:
             yield
         finally:

@@ -178,4 +178,4 @@ def test_a_call_told_to_wait_gives_its_slot_back_and_asks_again_with_the_calls_i
     finally:
         held_by_another_book.__exit__(None, None, None)
     assert asked == [2, 2, 2]  # the other book's call and this one, each time
-    assert clock.slept == [picture_calls.POLL_SECONDS] * 2
+    assert clock.slept == [picture_calls.RECHECK_SECONDS] * 2
