@@ -60,6 +60,7 @@ class Generator(Protocol):
         """Draw page `page_index` (0-based) and write it to `out_path` as a JPEG.
 
         A generator whose `uses_reference` is true also takes `reference=`: a small JPEG of the hero as first drawn.
+        A generator may have `close()`, which the build calls once every picture is drawn, before the PDF.
         """
 
 

@@ -113,6 +113,8 @@ def build_book(
         )
         reused = build.reuse_checkpoints()
         drawn = build.draw_missing(concurrency or settings.HERA_IMAGE_CONCURRENCY)
+        if hasattr(generator, "close"):
+            generator.close()  # its client is not needed for the PDF: what it held is trimmed below
         release_free_memory()
         local_pdf = build_pdf(build.workdir / "book.pdf", request, story, build.pictures, cover=build.cover())
         with MovableFile(open(local_pdf, "rb"), name=str(local_pdf)) as fh:

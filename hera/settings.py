@@ -6,8 +6,10 @@ off, anything that must not default is a start-up error: the secret key, the all
 and the Stripe keys (unless HERA_OFFLINE_CHECKOUT=on says this is a demo shop that gives its books away).
 """
 
+import hashlib
 import os
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -317,6 +319,22 @@ HERA_GOOGLE_IMAGE_INPUT_PRICE = env_float("HERA_GOOGLE_IMAGE_INPUT_PRICE", 0.50)
 HERA_GOOGLE_IMAGE_OUTPUT_PRICE = env_float("HERA_GOOGLE_IMAGE_OUTPUT_PRICE", 60.0)
 HERA_GOOGLE_IMAGE_THINKING_PRICE = env_float("HERA_GOOGLE_IMAGE_THINKING_PRICE", 3.0)
 HERA_IMAGE_CONCURRENCY = env_int("HERA_IMAGE_CONCURRENCY", 3, minimum=1)
+# Picture calls for the whole instance, across the book worker processes (generation/picture_calls.py): at most this
+# many in flight (three books at three pages each would be nine 2K answers held and decoded at once), and at most
+# this many started in any minute (0: no limit). The defaults assume a Tier 1 project (a billing account linked; the
+# image models have no free tier): Google shows each project's image limits (RPM, images per minute) in AI Studio and
+# no longer publishes them; 30 a minute stays well under what Tier 1 is reported to allow and leaves room for the
+# project's other uses. At 10–30 s an answer, four in flight start at most 8–24 calls a minute.
+HERA_PICTURE_CALLS_IN_FLIGHT = env_int("HERA_PICTURE_CALLS_IN_FLIGHT", 4, minimum=0)
+HERA_PICTURE_CALLS_PER_MINUTE = env_int("HERA_PICTURE_CALLS_PER_MINUTE", 30, minimum=0)
+SHOP_DATABASE = "{HOST}:{PORT}/{NAME}".format(
+    **{key: DATABASES["default"].get(key) or "" for key in ("HOST", "PORT", "NAME")}
+)
+HERA_PICTURE_CALLS_FOLDER = env_str(
+    "HERA_PICTURE_CALLS_FOLDER",
+    # One folder per shop (its database) on a machine: every process of the instance shares it, another shop not.
+    str(Path(tempfile.gettempdir()) / f"hera-picture-calls-{hashlib.sha256(SHOP_DATABASE.encode()).hexdigest()[:12]}"),
+)
 HERA_OFFLINE_PAGE_SECONDS = env_float("HERA_OFFLINE_PAGE_SECONDS", 0.0)
 
 # Payments: Stripe Checkout, or the offline checkout (a "Pay" button that pays, so a book for free). The offline
@@ -401,15 +419,20 @@ HERA_MINUTES_PER_BOOK: int | str = (
 # Books generated at once: a number, or `auto` from the memory this instance may use (hera/instance.py). The
 # memory guard (orders/memory_guard.py) stops claiming above HERA_MEMORY_GUARD_MB, 90 % of that memory by default.
 HERA_BOOK_MEMORY_MB = env_int("HERA_BOOK_MEMORY_MB", instance.BOOK_MEMORY_MB, minimum=16)
-INSTANCE_MEMORY = instance.memory_limit()
-HERA_MEMORY_GUARD_MB = env_int("HERA_MEMORY_GUARD_MB", INSTANCE_MEMORY.mb * 9 // 10, minimum=1)
-if env_str("HERA_CONCURRENT_GENERATIONS").lower() == "auto":
-    HERA_CONCURRENT_GENERATIONS, HERA_CONCURRENT_GENERATIONS_SOURCE = instance.auto_generations(
-        INSTANCE_MEMORY, HERA_BOOK_MEMORY_MB
+try:
+    INSTANCE_MEMORY = instance.memory_limit(declared_mb=env_str("HERA_INSTANCE_MEMORY_MB"))
+    HERA_CONCURRENT_GENERATIONS, HERA_CONCURRENT_GENERATIONS_SOURCE = instance.generations_in_force(
+        env_str("HERA_CONCURRENT_GENERATIONS"), HERA_BOOK_MEMORY_MB, INSTANCE_MEMORY
     )
-else:
-    HERA_CONCURRENT_GENERATIONS = env_int("HERA_CONCURRENT_GENERATIONS", 1, minimum=1)
-    HERA_CONCURRENT_GENERATIONS_SOURCE = "HERA_CONCURRENT_GENERATIONS" if env_str("HERA_CONCURRENT_GENERATIONS") else "default"
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+HERA_MEMORY_GUARD_MB = env_int("HERA_MEMORY_GUARD_MB", INSTANCE_MEMORY.mb * 9 // 10, minimum=1)
+# What one picture answer adds to its book worker while it arrives and is written (JSON text, base64 text, bytes, the
+# decoded picture), for the largest answer of the size asked (a 2K PNG of pure noise, 10 MB; an illustration as
+# PNG, 6.4 MB): before each picture call the guard waits until the answers of the calls in flight fit under the threshold.
+HERA_MEMORY_PER_ANSWER_MB = env_int(
+    "HERA_MEMORY_PER_ANSWER_MB", instance.ANSWER_MEMORY_MB[HERA_IMAGE_SIZE], minimum=1
+)
 HERA_LEASE_SECONDS = env_int("HERA_LEASE_SECONDS", 60, minimum=3)
 HERA_MAX_ATTEMPTS = env_int("HERA_MAX_ATTEMPTS", 3, minimum=1)
 HERA_RETRY_BACKOFF_SECONDS = env_int("HERA_RETRY_BACKOFF_SECONDS", 30)

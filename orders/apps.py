@@ -14,6 +14,12 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_queue_tick_schedule, sender=self, dispatch_uid="hera-queue-tick-schedule")
+        from generation import picture_calls
+
+        from . import memory_guard
+
+        # Before each picture call too, not only after each page: a book's pages in flight arrive together.
+        picture_calls.before_each_call(memory_guard.check_picture_call)
         if sys.argv[1:2] == ["qcluster"]:
             freeze_for_forks()
 

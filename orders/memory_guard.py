@@ -2,10 +2,12 @@
 
 A host kills an instance that goes over its memory; the lease would bring the book back, but the web dies with it.
 The guard measures the instance as the worker sees it (the PSS of the process tree it runs in: under `serve`, gunicorn
-and the worker cluster) against HERA_MEMORY_GUARD_MB, after every page and before every claim. Over it, the book goes
-back to its place in the queue (the attempt not counted, its pages kept), the worker process ends (and is recycled,
-which frees what it held), and generation is paused with the reason (orders/pause.py: the log, /healthz, the live
-queue); the pause lifts once the instance is back under 90 % of the threshold (queue_tick checks every minute).
+and the worker cluster) against HERA_MEMORY_GUARD_MB, before every picture call, after every page and before every
+claim. Before a picture call it waits until the answers of the calls in flight fit (HERA_MEMORY_PER_ANSWER_MB each: an
+answer lands all at once, after the check). Over it, the book goes back to its place in the queue (the attempt not
+counted, its pages kept), the worker process ends (and is recycled, which frees what it held), and generation is
+paused with the reason (orders/pause.py: the log, /healthz, the live queue); the pause lifts once the instance is
+back under 90 % of the threshold (queue_tick checks every minute).
 """
 
 import logging
@@ -64,6 +66,22 @@ def check_page() -> None:
     used = instance_memory_mb()
     if used > settings.HERA_MEMORY_GUARD_MB:
         raise MemoryHigh(f"instance at {used} MB, over HERA_MEMORY_GUARD_MB={settings.HERA_MEMORY_GUARD_MB}")
+
+
+def check_picture_call(in_flight: int) -> bool:
+    """Before a picture call (registered in orders/apps.py): say whether the instance has room for the answers of the
+    calls in flight, this one included; raise MemoryHigh when it has no room even for this one alone."""
+    used = instance_memory_mb()
+    limit = settings.HERA_MEMORY_GUARD_MB
+    answer = settings.HERA_MEMORY_PER_ANSWER_MB
+    if used + answer > limit:
+        raise MemoryHigh(
+            f"instance at {used} MB before a picture call, no room for its answer ({answer} MB) under "
+            f"HERA_MEMORY_GUARD_MB={limit}"
+        )
+    # An answer arrives all at once (JSON text, base64 text, bytes, then the decoded picture): the check after the
+    # page would come too late for the calls already in flight, so a call waits until their answers fit.
+    return used + in_flight * answer <= limit
 
 
 def memory_pause_recheck() -> None:

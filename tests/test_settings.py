@@ -131,6 +131,19 @@ def test_the_memory_guard_defaults_to_nine_tenths_of_the_instance(load_settings)
     assert load_settings()["HERA_MEMORY_GUARD_MB"] == instance.memory_limit().mb * 9 // 10
 
 
+def test_a_declared_512_mb_instance_makes_three_books_at_once_under_a_guard_at_460_mb(load_settings):
+    s = load_settings(HERA_CONCURRENT_GENERATIONS="auto", HERA_INSTANCE_MEMORY_MB="512")
+    assert (s["HERA_CONCURRENT_GENERATIONS"], s["HERA_MEMORY_GUARD_MB"], s["Q_CLUSTER"]["workers"]) == (3, 460, 3)
+    assert s["HERA_CONCURRENT_GENERATIONS_SOURCE"] == (
+        "auto: (HERA_INSTANCE_MEMORY_MB 512 MB - 110 MB idle) / 125 MB per book (HERA_BOOK_MEMORY_MB)"
+    )
+
+
+def test_a_declared_instance_memory_that_is_not_a_number_stops_the_start(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="HERA_INSTANCE_MEMORY_MB must be a number of MB"):
+        load_settings(HERA_INSTANCE_MEMORY_MB="half a gig")
+
+
 @pytest.mark.parametrize("book_timeout", ["", "60", "7200"])
 def test_worker_kills_a_stuck_book_before_the_broker_redelivers_its_task(load_settings, book_timeout):
     q = load_settings(HERA_BOOK_TIMEOUT_SECONDS=book_timeout)["Q_CLUSTER"]

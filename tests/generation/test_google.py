@@ -356,6 +356,19 @@ def test_build_book_with_the_google_generator_draws_pages_in_parallel(generator,
     assert all(result.story.character in prompt for prompt in image_prompts)
 
 
+def test_the_client_is_let_go_before_the_pdf_and_built_again_when_asked_for(generator, fake_genai, tmp_path):
+    storage = FileSystemStorage(location=tmp_path)
+    fake_genai.reply(story_body(2))
+    for _ in range(2):
+        fake_genai.reply(image_body(png_bytes(1024, 1024)))
+    first = generator.client
+
+    build_book(book_request(page_count=2), generator, work_prefix="work/c", book_name="books/c.pdf", storage=storage)
+
+    assert generator._client is None  # closed once the pictures were drawn, before the PDF
+    assert generator.client is not first  # a later call gets a new one
+
+
 # Today's API: defaults, API version, print-size pictures, drafts, the hero's reference, safety retries, usage.
 
 

@@ -92,3 +92,25 @@ def test_queue_tick_lifts_the_pause_once_memory_is_back(settings):
     tasks.queue_tick()
 
     assert memory_pause() is None
+
+
+def test_over_the_threshold_the_worker_makes_no_picture_call(settings, gemini):
+    settings.HERA_IMAGE_CONCURRENCY = 1
+    order = make_order(status="queued", page_count=2)
+    claimed = queue.order_claim_next("test-worker")
+    settings.HERA_MEMORY_GUARD_MB = BELOW_ANY_MB
+
+    tasks.build_order(claimed, "test-worker")
+
+    order.refresh_from_db()
+    assert (order.status, order.pages_done, order.attempts) == (Status.QUEUED, 0, 0)
+    assert [request.model for request in gemini.generate_requests()] == [settings.HERA_TEXT_MODEL]  # the story only
+    assert "before a picture call" in memory_pause()
+
+
+def test_a_picture_call_waits_while_the_answers_in_flight_would_not_fit(settings):
+    settings.HERA_MEMORY_PER_ANSWER_MB = 40
+    settings.HERA_MEMORY_GUARD_MB = memory_guard.instance_memory_mb() + 100  # room for two answers, not three
+
+    assert memory_guard.check_picture_call(in_flight=2) is True
+    assert memory_guard.check_picture_call(in_flight=3) is False
