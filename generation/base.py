@@ -20,6 +20,10 @@ class GenerationConfigError(GenerationError):
     """
 
 
+class StopBuild(Exception):
+    """End the build once the pictures already in flight are saved (they are paid for); raised by a hook."""
+
+
 @dataclass(frozen=True)
 class BookRequest:
     child_name: str

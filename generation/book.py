@@ -22,7 +22,7 @@ from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.utils import translation
 
-from .base import BookRequest, GenerationError, Generator, Story
+from .base import BookRequest, GenerationError, Generator, StopBuild, Story
 from .elision import elide_names
 from .glyphs import undrawable
 from .pdf import build_pdf
@@ -34,10 +34,6 @@ log = logging.getLogger("hera.worker")
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt() parameter numbers
 # How often the build looks at its stop hook while pictures are in flight.
 STOP_POLL_SECONDS = 0.5
-
-
-class StopBuild(Exception):
-    """End the build once the pictures already in flight are saved (they are paid for); raised by a hook."""
 
 
 class BuildStopped(StopBuild):

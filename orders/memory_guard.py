@@ -16,7 +16,7 @@ import os
 import psutil
 from django.conf import settings
 
-from generation.book import StopBuild
+from generation.base import StopBuild
 
 from . import pause
 from .models import GenerationPause
