@@ -130,11 +130,6 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, results: list[st
         modeladmin.message_user(request, text, messages.WARNING)
 
 
-def _each(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
-    """Run `operation` on every selected order, oldest first (so reports read in order)."""
-    return _each_in_order(queryset.order_by("pk"), operation, request, **kwargs)
-
-
 class PaymentCheckFilter(admin.SimpleListFilter):
     """Orders a Stripe session named but did not pay for (cheap, wrong currency, another order's session…)."""
 
@@ -151,10 +146,6 @@ class PaymentCheckFilter(admin.SimpleListFilter):
         if self.value() == "open":
             return queryset.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason=""))
         return queryset
-
-
-def _each_in_order(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
-    return [operation(order, actor=_actor(request), **kwargs) for order in queryset]
 
 
 @dataclass(frozen=True)
@@ -445,7 +436,7 @@ class OrderAdmin(admin.ModelAdmin):
             # Last in line first, so the selected orders keep their relative order at the front.
             orders = list(queryset.order_by("priority", "-queued_at", "-id"))
         else:
-            orders = list(queryset.order_by("pk"))
+            orders = list(queryset.order_by("pk"))  # oldest first, so the report reads in order
         if request.POST.get("confirm") != "yes":
             to_confirm = [order for order in orders if order.status in action.accepts]
             if to_confirm and _needs_confirmation(action, to_confirm):
