@@ -24,7 +24,7 @@ log = logging.getLogger("hera.staff")
 RETRYABLE = TRANSITIONS["staff_retry"].sources
 REGENERABLE = TRANSITIONS["regenerate"].sources
 # An order awaiting payment is left to its checkout: cancelled by staff, a payment arriving later would find
-# nothing to queue (only a failed payment cancels it).
+# nothing to queue (a failed payment leaves it pending too, so the customer can pay again; it expires unpaid).
 CANCELLABLE = TRANSITIONS["cancel"].sources - {Status.PENDING_PAYMENT}
 # A refund is asked of Stripe for an order that has a payment and is not refunded yet; Stripe's charge.refunded
 # then moves it to `refunded` (orders/webhooks.py).
