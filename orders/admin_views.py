@@ -81,6 +81,7 @@ class WorkerRow:
     state: str  # "alive", "gone" or "lost"
     current_order_id: int | None
     generations: int | None
+    generations_source: str
     generator_state: str
 
 
@@ -92,6 +93,7 @@ def worker_row(beat: WorkerHeartbeat, now: datetime) -> WorkerRow:
         state=state,
         current_order_id=beat.current_order_id,
         generations=beat.concurrent_generations,
+        generations_source=beat.concurrency_source,
         generator_state=beat.generator_state,
     )
 
@@ -173,9 +175,11 @@ def live_queue(now: datetime) -> dict:
 def generations_in_force(workers: list[WorkerRow]) -> tuple[int, str]:
     """Return the number of books made at once that the claims obey, and where it comes from, as
     selectors.concurrent_generations reckons it (from the rows already read)."""
-    published = [row.generations for row in workers if row.state == "alive" and row.generations]
+    published = [(row.generations, row.generations_source) for row in workers if row.state == "alive" and row.generations]
     if published:
-        return max(published), "from the worker's heartbeat"
+        generations, source = max(published)
+        # The worker's own reckoning (`auto: …` from its memory), which this process may not share.
+        return generations, _("%(source)s (as the worker reports it)") % {"source": source or "?"}
     return settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE
 
 
