@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -144,7 +143,7 @@ class PaymentCheckFilter(admin.SimpleListFilter):
             refused = OrderEvent.objects.filter(note__startswith=PAYMENT_REFUSED).values("order_id")
             return queryset.filter(pk__in=refused)
         if self.value() == "open":
-            return queryset.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason=""))
+            return queryset.filter(admin_views.PAYMENT_TO_CHECK)
         return queryset
 
 
@@ -329,7 +328,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "not_before", "worker_id", "lease_expires_at",
             )}),
             (_("Book"), {"fields": ("pdf_link", "customer_page", "generator", "generation_calls", "generation_cost")}),
-            (_("Payment"), {"classes": () if order_needs_payment_check(obj) else ("collapse",), "fields": (
+            (_("Payment"), {"classes": () if admin_views.order_needs_payment_check(obj) else ("collapse",), "fields": (
                 "amount_cents", "currency", "paid_at", "payment_check_reason", "payment_livemode",
                 "stripe_session_id", "stripe_payment_intent_id", "checkout_completed_at", "payment_failed_at",
                 "refund_requested_at", "stripe_refund_id",
@@ -373,6 +372,7 @@ class OrderAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            "payment_to_check": bool(order) and admin_views.order_needs_payment_check(order),
             "order_buttons": self.order_buttons(request, order) if order else [],
             "order_act_url": reverse("admin:orders_order_act", args=[object_id]) if order else "",
         }
@@ -507,10 +507,6 @@ class OrderAdmin(admin.ModelAdmin):
             path("<path:object_id>/act/", view(require_POST(self.order_act_view)), name="orders_order_act"),
             *super().get_urls(),
         ]
-
-
-def order_needs_payment_check(order: Order) -> bool:
-    return order.status == Status.PAYMENT_CHECK or bool(order.payment_check_reason)
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):

@@ -183,9 +183,18 @@ def generations_in_force(workers: list[WorkerRow]) -> tuple[int, str]:
     return settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE
 
 
+# A payment waits for staff: the order is held in payment_check, or an extra payment is flagged on it.
+PAYMENT_TO_CHECK = Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason="")
+
+
+def order_needs_payment_check(order: Order) -> bool:
+    """Tell whether PAYMENT_TO_CHECK holds for `order`."""
+    return order.status == Status.PAYMENT_CHECK or bool(order.payment_check_reason)
+
+
 def payments_to_check() -> list[dict]:
-    """The orders whose payment waits for staff (payment_check, or an extra payment flagged), in one query."""
-    orders = Order.objects.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason="")).order_by("updated_at")
+    """The orders whose payment waits for staff, in one query."""
+    orders = Order.objects.filter(PAYMENT_TO_CHECK).order_by("updated_at")
     return [
         {"id": order.pk, "change_url": change_url(order), "child_name": order.child_name,
          "status": order.get_status_display(), "reason": order.payment_check_reason}
