@@ -206,6 +206,9 @@ def order_payment_checked(order: Order, *, actor: str) -> StaffResult:
 
 def order_cancel_and_refund(order: Order, *, actor: str) -> StaffResult:
     """Cancel a paid order not made yet and give the money back."""
+    if not order.stripe_payment_intent_id:
+        # Refused before the cancel: a gift or an unpaid order would otherwise be cancelled and reported as skipped.
+        return StaffResult(order, False, _("has no Stripe payment to refund"))
     cancelled = order_cancel(order, actor=actor)
     if not cancelled.done:
         return cancelled
