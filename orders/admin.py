@@ -28,7 +28,7 @@ from generation.costs import estimated_cost_usd, usage_summary
 
 from . import admin_views, queue, selectors, staff
 from .admin_views import duration_text
-from .forms import OrderForm, price_display
+from .forms import LOOK_FIELDS, OrderForm, price_display
 from .models import (
     Kind,
     Order,
@@ -43,8 +43,6 @@ from .payments import payment_captured
 from .webhooks import PAYMENT_REFUSED
 
 INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
-# How the hero looks (generation/appearance.py); empty is "surprise me", shown as the admin's empty value.
-LOOK_FIELDS = ("skin_tone", "hair_color", "hair_style", "glasses")
 
 
 def _actor(request: HttpRequest) -> str:
