@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,7 +28,7 @@ from generation.costs import estimated_cost_usd, usage_summary
 
 from . import admin_views, queue, selectors, staff
 from .admin_views import duration_text
-from .forms import OrderForm, price_display
+from .forms import LOOK_FIELDS, OrderForm, price_display
 from .models import (
     Kind,
     Order,
@@ -44,8 +43,6 @@ from .payments import payment_captured
 from .webhooks import PAYMENT_REFUSED
 
 INPUT_FIELDS = ("email", "child_name", "child_age", "theme", "language", "page_count", "dedication")
-# How the hero looks (generation/appearance.py); empty is "surprise me", shown as the admin's empty value.
-LOOK_FIELDS = ("skin_tone", "hair_color", "hair_style", "glasses")
 
 
 def _actor(request: HttpRequest) -> str:
@@ -130,11 +127,6 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, results: list[st
         modeladmin.message_user(request, text, messages.WARNING)
 
 
-def _each(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
-    """Run `operation` on every selected order, oldest first (so reports read in order)."""
-    return _each_in_order(queryset.order_by("pk"), operation, request, **kwargs)
-
-
 class PaymentCheckFilter(admin.SimpleListFilter):
     """Orders a Stripe session named but did not pay for (cheap, wrong currency, another order's session…)."""
 
@@ -149,12 +141,8 @@ class PaymentCheckFilter(admin.SimpleListFilter):
             refused = OrderEvent.objects.filter(note__startswith=PAYMENT_REFUSED).values("order_id")
             return queryset.filter(pk__in=refused)
         if self.value() == "open":
-            return queryset.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason=""))
+            return queryset.filter(admin_views.PAYMENT_TO_CHECK)
         return queryset
-
-
-def _each_in_order(queryset, operation: Callable[..., staff.StaffResult], request: HttpRequest, **kwargs) -> list:
-    return [operation(order, actor=_actor(request), **kwargs) for order in queryset]
 
 
 @dataclass(frozen=True)
@@ -338,7 +326,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "not_before", "worker_id", "lease_expires_at",
             )}),
             (_("Book"), {"fields": ("pdf_link", "customer_page", "generator", "generation_calls", "generation_cost")}),
-            (_("Payment"), {"classes": () if order_needs_payment_check(obj) else ("collapse",), "fields": (
+            (_("Payment"), {"classes": () if admin_views.order_needs_payment_check(obj) else ("collapse",), "fields": (
                 "amount_cents", "currency", "paid_at", "payment_check_reason", "payment_livemode",
                 "stripe_session_id", "stripe_payment_intent_id", "checkout_completed_at", "payment_failed_at",
                 "refund_requested_at", "stripe_refund_id",
@@ -382,6 +370,7 @@ class OrderAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            "payment_to_check": bool(order) and admin_views.order_needs_payment_check(order),
             "order_buttons": self.order_buttons(request, order) if order else [],
             "order_act_url": reverse("admin:orders_order_act", args=[object_id]) if order else "",
         }
@@ -445,7 +434,7 @@ class OrderAdmin(admin.ModelAdmin):
             # Last in line first, so the selected orders keep their relative order at the front.
             orders = list(queryset.order_by("priority", "-queued_at", "-id"))
         else:
-            orders = list(queryset.order_by("pk"))
+            orders = list(queryset.order_by("pk"))  # oldest first, so the report reads in order
         if request.POST.get("confirm") != "yes":
             to_confirm = [order for order in orders if order.status in action.accepts]
             if to_confirm and _needs_confirmation(action, to_confirm):
@@ -516,10 +505,6 @@ class OrderAdmin(admin.ModelAdmin):
             path("<path:object_id>/act/", view(require_POST(self.order_act_view)), name="orders_order_act"),
             *super().get_urls(),
         ]
-
-
-def order_needs_payment_check(order: Order) -> bool:
-    return order.status == Status.PAYMENT_CHECK or bool(order.payment_check_reason)
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):

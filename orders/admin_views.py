@@ -81,6 +81,7 @@ class WorkerRow:
     state: str  # "alive", "gone" or "lost"
     current_order_id: int | None
     generations: int | None
+    generations_source: str
     generator_state: str
 
 
@@ -92,6 +93,7 @@ def worker_row(beat: WorkerHeartbeat, now: datetime) -> WorkerRow:
         state=state,
         current_order_id=beat.current_order_id,
         generations=beat.concurrent_generations,
+        generations_source=beat.concurrency_source,
         generator_state=beat.generator_state,
     )
 
@@ -173,15 +175,26 @@ def live_queue(now: datetime) -> dict:
 def generations_in_force(workers: list[WorkerRow]) -> tuple[int, str]:
     """Return the number of books made at once that the claims obey, and where it comes from, as
     selectors.concurrent_generations reckons it (from the rows already read)."""
-    published = [row.generations for row in workers if row.state == "alive" and row.generations]
+    published = [(row.generations, row.generations_source) for row in workers if row.state == "alive" and row.generations]
     if published:
-        return max(published), "from the worker's heartbeat"
+        generations, source = max(published)
+        # The worker's own reckoning (`auto: …` from its memory), which this process may not share.
+        return generations, _("%(source)s (as the worker reports it)") % {"source": source or "?"}
     return settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE
 
 
+# A payment waits for staff: the order is held in payment_check, or an extra payment is flagged on it.
+PAYMENT_TO_CHECK = Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason="")
+
+
+def order_needs_payment_check(order: Order) -> bool:
+    """Tell whether PAYMENT_TO_CHECK holds for `order`."""
+    return order.status == Status.PAYMENT_CHECK or bool(order.payment_check_reason)
+
+
 def payments_to_check() -> list[dict]:
-    """The orders whose payment waits for staff (payment_check, or an extra payment flagged), in one query."""
-    orders = Order.objects.filter(Q(status=Status.PAYMENT_CHECK) | ~Q(payment_check_reason="")).order_by("updated_at")
+    """The orders whose payment waits for staff, in one query."""
+    orders = Order.objects.filter(PAYMENT_TO_CHECK).order_by("updated_at")
     return [
         {"id": order.pk, "change_url": change_url(order), "child_name": order.child_name,
          "status": order.get_status_display(), "reason": order.payment_check_reason}

@@ -9,7 +9,6 @@ import logging
 import threading
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,9 +16,8 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.html import escape
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from generation.elision import elide_names
 
@@ -175,6 +173,8 @@ def recipient_label(email: OutboundEmail) -> str:
 
 def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     """Render the email in the order's language: text and HTML, with its kind header and stable Message-ID."""
+    from .forms import price_display  # here: forms → payments → queue imports this module
+
     order = email.order
     context = email_context(email)
     language = settings.LANGUAGE_CODE if email.kind in STAFF_KINDS else order.language
@@ -185,7 +185,7 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
             subject = f"Hera staff alert: {email.note.splitlines()[0][:120]}" if email.note else "Hera staff alert"
         else:
             subject = SUBJECTS[email.kind] % {"name": order.child_name, "reference": order.reference}
-            context["price"] = price_text(order.amount_cents)
+            context["price"] = price_display(order.amount_cents)
         subject = elide_names(subject, names)
         text = elide_names(render_to_string(f"emails/{email.kind}.txt", context), names)
         html = elide_names(render_to_string(f"emails/{email.kind}.html", context), names)
@@ -198,11 +198,6 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def price_text(cents: int) -> str:
-    """Write a price in euros as the active language does (20,90 € or €20.90), as the order form shows it."""
-    return gettext("€%(amount)s") % {"amount": number_format(Decimal(cents) / 100, decimal_pos=2, use_l10n=True)}
 
 
 def email_context(email: OutboundEmail) -> dict:

@@ -120,7 +120,7 @@ def look_field(trait: str, label) -> forms.ChoiceField:
     )
 
 
-LOOK_FIELDS = ("skin_tone", "hair_color", "hair_style", "glasses")
+LOOK_FIELDS = tuple(appearance.TRAITS)  # the hero's look, one field per trait of generation/appearance.py
 
 
 class CustomerEmailField(forms.EmailField):

@@ -24,7 +24,7 @@ log = logging.getLogger("hera.staff")
 RETRYABLE = TRANSITIONS["staff_retry"].sources
 REGENERABLE = TRANSITIONS["regenerate"].sources
 # An order awaiting payment is left to its checkout: cancelled by staff, a payment arriving later would find
-# nothing to queue (only a failed payment cancels it).
+# nothing to queue (a failed payment leaves it pending too, so the customer can pay again; it expires unpaid).
 CANCELLABLE = TRANSITIONS["cancel"].sources - {Status.PENDING_PAYMENT}
 # A refund is asked of Stripe for an order that has a payment and is not refunded yet; Stripe's charge.refunded
 # then moves it to `refunded` (orders/webhooks.py).
@@ -206,6 +206,9 @@ def order_payment_checked(order: Order, *, actor: str) -> StaffResult:
 
 def order_cancel_and_refund(order: Order, *, actor: str) -> StaffResult:
     """Cancel a paid order not made yet and give the money back."""
+    if not order.stripe_payment_intent_id:
+        # Refused before the cancel: a gift or an unpaid order would otherwise be cancelled and reported as skipped.
+        return StaffResult(order, False, _("has no Stripe payment to refund"))
     cancelled = order_cancel(order, actor=actor)
     if not cancelled.done:
         return cancelled

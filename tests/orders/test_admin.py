@@ -369,6 +369,14 @@ def test_queue_page_shows_how_many_books_are_made_at_once_and_why(admin_client, 
     assert "auto: (cgroup memory.max 1024 MB - 110 MB idle) / 256 MB per book" in page
 
 
+def test_queue_page_names_the_source_the_live_worker_reports_for_its_number(admin_client, settings):
+    settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE = 3, "auto: 512 MB"
+    queue.heartbeat_record("worker:1")
+    settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE = 1, "default"  # the web's own
+    page = admin_client.get(QUEUE_PAGE).content.decode()
+    assert '<li id="stat-concurrency"><strong>3</strong>at once <span class="updated">auto: 512 MB (as the worker reports it)' in page
+
+
 def test_queue_page_moves_an_order_to_the_front(admin_client):
     first, last = make_order(status="queued"), make_order(status="queued")
     response = admin_client.post(QUEUE_ACT, {"move_to_front": last.pk}, follow=True)

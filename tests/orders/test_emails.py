@@ -75,6 +75,7 @@ def test_queued_email_sent_while_generation_is_paused_promises_no_time_and_keeps
     message = sent_message(queued_email(language="fr", child_name="Zoë"))
     assert "numéro 2 de la file. Notre illustrateur ne répond pas pour le moment : votre place est gardée" in message.body
     assert "minutes" not in message.body
+    assert message.body.count("écrirons") == 1  # "we will write again" once, not in the pause's sentence too
 
 
 @pytest.mark.django_db

@@ -137,6 +137,17 @@ def test_cancel_and_refund_takes_a_queued_order_out_and_refunds_it(client, engli
     assert order.status == Status.REFUNDED
 
 
+def test_cancel_and_refund_leaves_an_order_without_a_stripe_payment_in_line(english_admin, fake_stripe):
+    order = make_order(status="queued", kind="free")
+    response = english_admin.post(
+        CHANGELIST, {"action": "cancel_and_refund", "_selected_action": [order.pk], "confirm": "yes"}, follow=True
+    )
+    order.refresh_from_db()
+    assert order.status == Status.QUEUED
+    assert messages_of(response) == [f"Skipped {order.reference}: has no Stripe payment to refund."]
+    assert refunds_asked(fake_stripe) == []
+
+
 def test_a_plain_cancel_of_a_paid_order_asks_first_and_says_the_money_is_kept(client, english_admin, fake_stripe):
     order = paid(client, fake_stripe, "queued")
     response = act(english_admin, order, "cancel")
