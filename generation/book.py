@@ -112,7 +112,9 @@ def build_book(
         if hasattr(generator, "close"):
             generator.close()  # its client is not needed for the PDF: what it held is trimmed below
         release_free_memory()
-        local_pdf = build_pdf(build.workdir / "book.pdf", request, story, build.pictures, cover=build.cover())
+        cover = build.cover()
+        build.make_cover_preview(cover)
+        local_pdf = build_pdf(build.workdir / "book.pdf", request, story, build.pictures, cover=cover)
         with MovableFile(open(local_pdf, "rb"), name=str(local_pdf)) as fh:
             stored = storage.save(book_name, fh)
     return BookResult(pdf_name=stored, story=story, pages_drawn=drawn, pages_reused=reused)
@@ -276,6 +278,19 @@ class BookBuild:
         self.done += 1
         log.info("book %s page %d/%d drawn in %.1fs", self.work_prefix, index + 1, len(self.pictures), seconds)
         self.report()
+
+    def make_cover_preview(self, cover: Path | None) -> None:
+        """Store the small picture of the cover the PDF opens with, when it is not page 1's (kept from the first page)."""
+        if not self.preview_prefix or cover is None:
+            return
+        small = self.workdir / "preview-cover.jpg"
+        try:
+            save_small_copy(cover, small, COVER_SIDE)
+            save_checkpoint(self.storage, cover_name(self.preview_prefix), small)
+        except Exception:
+            log.warning("book %s: no preview of the cover", self.work_prefix, exc_info=True)
+        finally:
+            small.unlink(missing_ok=True)
 
     def make_preview(self, index: int) -> None:
         """Store the small picture of page `index` (and the cover's, for the first page), made once, from disk."""

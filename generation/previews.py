@@ -12,5 +12,5 @@ def preview_name(preview_prefix: str, index: int) -> str:
 
 
 def cover_name(preview_prefix: str) -> str:
-    """The cover's picture: the first page's, larger than its preview."""
+    """The cover's picture: the one the PDF opens with (the offline cover, else the first page's), larger than a preview."""
     return f"{preview_prefix.rstrip('/')}/cover.jpg"

@@ -6,9 +6,12 @@ import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
+from generation.base import Story
 from generation.book import page_name
+from generation.offline import OfflineGenerator
+from generation.pictures import save_small_copy
 from generation.previews import COVER_SIDE, PREVIEW_SIDE, cover_name, preview_name
 from orders import emails, queue, tasks
 from orders.models import EmailKind, Order, OutboundEmail, Status
@@ -43,6 +46,17 @@ def test_every_page_gets_a_small_preview_that_survives_the_checkpoint_purge():
             assert picture.format == "JPEG" and max(picture.size) == PREVIEW_SIDE
     with default_storage.open(cover_name(preview_prefix(order))) as fh, Image.open(fh) as picture:
         assert max(picture.size) == COVER_SIDE
+
+
+def test_the_cover_shown_to_the_parent_is_the_cover_the_pdf_opens_with(tmp_path):
+    order = made_book(pages=3)
+    expected, small = tmp_path / "cover.jpg", tmp_path / "small.jpg"
+    OfflineGenerator(page_seconds=0).illustrate_cover(tasks.book_request(order), Story.from_dict(order.story), expected)
+    save_small_copy(expected, small, COVER_SIDE)
+
+    with default_storage.open(cover_name(preview_prefix(order))) as fh, Image.open(fh) as shown, Image.open(small) as want:
+        difference = ImageStat.Stat(ImageChops.difference(shown.convert("RGB"), want.convert("RGB"))).mean
+    assert max(difference) < 2  # the same picture (JPEG noise aside), not page 1's
 
 
 def test_status_json_lists_the_previews_as_stable_urls_in_page_order(client):
