@@ -12,7 +12,7 @@ from generation.book import build_book
 from generation.offline import OfflineGenerator
 from generation.pdf import BLEED, PAGE, TRIM, build_pdf
 from generation.pictures import save_jpeg
-from generation.preview import render_pages
+from generation.pdf_pages import render_pages
 
 FRONT = 3  # cover, title page, dedication
 

@@ -10,7 +10,7 @@ from generation.base import BookRequest
 from generation.offline import OfflineGenerator
 from generation.offline.themes import THEMES
 from generation.pdf import build_pdf
-from generation.preview import render_pages
+from generation.pdf_pages import render_pages
 
 SAMPLES = Path(settings.BASE_DIR) / "generation" / "offline" / "samples"
 FRONT_MATTER = 3  # cover, title page, dedication: the story's page n is the PDF's page n + 3

@@ -17,7 +17,7 @@ from generation.offline.story import HOME, TIMES, compose_story, story_beats, th
 from generation.offline.themes import GENERIC, THEMES
 from generation.pdf import build_pdf
 from generation.pictures import save_jpeg
-from generation.preview import render_pages
+from generation.pdf_pages import render_pages
 
 THEME_KEYS = [*THEMES, "a theme this generator does not know"]
 LANGUAGES = ["fr", "en"]
