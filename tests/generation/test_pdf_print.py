@@ -11,8 +11,8 @@ from generation.base import BookRequest
 from generation.book import build_book
 from generation.offline import OfflineGenerator
 from generation.pdf import BLEED, PAGE, TRIM, build_pdf
-from generation.pictures import save_jpeg
 from generation.pdf_pages import render_pages
+from generation.pictures import save_jpeg
 
 FRONT = 3  # cover, title page, dedication
 

@@ -16,8 +16,8 @@ from generation.offline.scenes import Picture
 from generation.offline.story import HOME, TIMES, compose_story, story_beats, theme_words, vocabulary_marks
 from generation.offline.themes import GENERIC, THEMES
 from generation.pdf import build_pdf
-from generation.pictures import save_jpeg
 from generation.pdf_pages import render_pages
+from generation.pictures import save_jpeg
 
 THEME_KEYS = [*THEMES, "a theme this generator does not know"]
 LANGUAGES = ["fr", "en"]
