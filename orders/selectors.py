@@ -84,10 +84,16 @@ def eta_minutes(order: Order, position_in_line: int | None = None, now=None) -> 
     if place is None:
         return None
     eta = line_eta_minutes(order, place)
-    if order.status != Status.QUEUED or order.not_before is None:
+    if order.status != Status.QUEUED:
         return eta
-    waiting = (order.not_before - (now or timezone.now())).total_seconds()
-    return max(eta, math.ceil(waiting / 60))
+    return after_back_off(eta, order.not_before, now or timezone.now())
+
+
+def after_back_off(eta: int, not_before, now) -> int:
+    """Never promise a queued order's book before its retry back-off (`not_before`) ends."""
+    if not_before is None:
+        return eta
+    return max(eta, math.ceil((not_before - now).total_seconds() / 60))
 
 
 def line_eta_minutes(order: Order, place: int) -> int:
@@ -119,13 +125,16 @@ def etas(generations: int | None = None) -> dict[int, int]:
         else:
             result[order_id] = math.ceil(per_book * left / (total or count)) if total or count else per_book
     place = len(generating)
-    for order_id, total, count, done in Order.objects.queued().in_claim_order().values_list(*fields):
+    now = timezone.now()
+    queued = Order.objects.queued().in_claim_order().values_list(*fields, "not_before")
+    for order_id, total, count, done, not_before in queued:
         place += 1
         pages_ahead += max((total or count) - done, 0)
         if learned is not None:
-            result[order_id] = math.ceil(learned * pages_ahead / at_once)
+            eta = math.ceil(learned * pages_ahead / at_once)
         else:
-            result[order_id] = math.ceil(place / at_once) * per_book
+            eta = math.ceil(place / at_once) * per_book
+        result[order_id] = after_back_off(eta, not_before, now)
     return result
 
 
