@@ -64,9 +64,7 @@ def wake_for_next_order() -> None:
     queue.heartbeat_record(queue.cluster_id())
     if Order.objects.ready().exists():
         queue.wake_worker()
-        trial_at = pause.next_trial_at()
-        if trial_at is not None:
-            queue.wake_worker_at(trial_at)
+        wake_for_trial()
 
 
 def queue_tick() -> None:
