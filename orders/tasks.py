@@ -370,7 +370,8 @@ def order_record_failure(order: Order, lease, error: str, me: str, *, defer: boo
 
 
 def order_release(order: Order, lease, reason: str, me: str) -> None:
-    """Give the order back uncounted (the worker is stopping), unless the lease is gone or the database stays away."""
+    """Give the order back uncounted (the worker is stopping, or another book paused the upstream), unless the lease is
+    gone or the database stays away."""
     try:
         ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
     except LeaseLost:
