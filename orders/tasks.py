@@ -393,11 +393,10 @@ def order_release_and_pause(
             ),
             what="pausing generation",
         )
-        ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
-    except LeaseLost:
-        log.warning("order %s: lease lost before it could be released", order.reference)
     except DatabaseUnreachable:
         log.warning("order %s: database unreachable, not released; the lease will lapse", order.reference)
+        return
+    order_release(order, lease, reason, me)
 
 
 def usage_flush(order_id: int, generator: Generator) -> None:
