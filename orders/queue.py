@@ -138,13 +138,16 @@ def heartbeat_record(heartbeat_id: str, order_id: int | None = None) -> None:
     """Say this worker is alive, what it holds, and how many books at once it makes (the number in force)."""
     WorkerHeartbeat.objects.update_or_create(
         worker_id=heartbeat_id[:100],
-        defaults={
-            "seen_at": timezone.now(),
-            "current_order_id": order_id,
-            "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
-            "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE[:200],
-        },
+        defaults={"seen_at": timezone.now(), "current_order_id": order_id, **heartbeat_concurrency()},
     )
+
+
+def heartbeat_concurrency() -> dict:
+    """Return the heartbeat's fields for the number of books at once this worker's claims obey, and its source."""
+    return {
+        "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
+        "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE[:200],
+    }
 
 
 def heartbeat_forget(heartbeat_id: str) -> int:

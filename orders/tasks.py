@@ -159,8 +159,7 @@ def generator_check() -> str:
     WorkerHeartbeat.objects.update_or_create(
         worker_id=queue.cluster_id(),
         defaults={
-            "seen_at": now, "generator_state": state, "generator_checked_at": now,
-            "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
+            "seen_at": now, "generator_state": state, "generator_checked_at": now, **queue.heartbeat_concurrency(),
         },
     )
     return state

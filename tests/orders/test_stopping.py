@@ -188,6 +188,14 @@ def test_the_start_check_records_the_generators_state_for_the_live_queue(setting
     assert WorkerHeartbeat.objects.get(worker_id=queue.cluster_id()).generator_state == "offline: ok"
 
 
+def test_the_start_checks_heartbeat_says_where_its_number_in_force_comes_from(settings):
+    settings.HERA_GENERATOR = "offline"
+    settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE = 3, "auto: 1 GB"
+    tasks.generator_check()
+    beat = WorkerHeartbeat.objects.get(worker_id=queue.cluster_id())
+    assert (beat.concurrent_generations, beat.concurrency_source) == (3, "auto: 1 GB")
+
+
 def test_the_start_check_logs_a_refused_key_as_an_error_and_returns(gemini, settings, caplog):
     settings.GOOGLE_API_KEY = "not-the-key"
     with caplog.at_level(logging.INFO, logger="hera.worker"):
