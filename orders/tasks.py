@@ -226,14 +226,14 @@ def build_order(order: Order, me: str) -> None:
 
         # Both writes are fenced by the lease token and idempotent, so running one twice is harmless.
         def on_story(written: Story) -> None:
-            usage_flush(order.pk, generator)
+            usage_flush(order.pk, generator, order.started_at)
             story = written.to_dict()
             ride_out_blips(
                 lambda: queue.order_save_story(order.pk, lease, story), what=f"saving the story of #{order.pk}"
             )
 
         def on_page_done(pages_done: int) -> None:
-            usage_flush(order.pk, generator)
+            usage_flush(order.pk, generator, order.started_at)
             keeper.check()
             ride_out_blips(
                 lambda: queue.order_record_progress(order.pk, lease, pages_done),
@@ -303,7 +303,7 @@ def build_order(order: Order, me: str) -> None:
         return
     finally:
         keeper.stop()
-        usage_flush(order.pk, generator)
+        usage_flush(order.pk, generator, order.started_at)
     # Only now is the new book the one served: the old file and the page checkpoints can go.
     if old_pdf and old_pdf != new_pdf:
         discard(old_pdf)
@@ -323,7 +323,7 @@ def order_settle_failure(order: Order, lease, exc: Exception, generator: Generat
         verdict = Verdict(Fault.BOOK, f"{exc.__class__.__name__}: {exc}")
     if verdict.fault is not Fault.UPSTREAM:
         try:  # the upstream answered (a refusal is an answer)
-            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
+            upstream_resume_answered(order.started_at)
         except DatabaseUnreachable:
             pass  # the failure below meets the same database and says so
     if verdict.fault is Fault.CONFIGURATION:
@@ -398,7 +398,7 @@ def order_release_and_pause(
     order_release(order, lease, reason, me)
 
 
-def usage_flush(order_id: int, generator: Generator) -> None:
+def usage_flush(order_id: int, generator: Generator, claimed_at) -> None:
     """Add what the generator's calls cost since the last record to the order (generators without a meter cost 0)."""
     meter = getattr(generator, "meter", None)
     if meter is None:
@@ -406,12 +406,20 @@ def usage_flush(order_id: int, generator: Generator) -> None:
     taken = meter.take()
     try:
         if any(counts.get("calls") for counts in taken.values()):
-            # A call was answered: whatever weather paused generation is over.
-            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
+            upstream_resume_answered(claimed_at)
         # Not fenced: a write cut off at its COMMIT and run again counts twice, for an estimate of the cost.
         ride_out_blips(lambda: queue.order_record_usage(order_id, taken), what=f"recording the usage of #{order_id}")
     except DatabaseUnreachable:
         log.warning("order #%d: database unreachable, this part of its Gemini usage is not recorded", order_id)
+
+
+def upstream_resume_answered(claimed_at) -> None:
+    """A call of a book claimed at `claimed_at` was answered: lift an upstream pause older than that claim (the book is
+    its trial, or came after it). A book claimed before the pause is being handed back, and its pictures in flight were
+    asked for before the weather: their answers prove nothing, and the pause ends only by its trial."""
+    ride_out_blips(
+        lambda: pause.generation_resume(pause.UPSTREAM, paused_before=claimed_at), what="lifting the upstream pause"
+    )
 
 
 def discard(name: str) -> None:
