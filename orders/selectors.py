@@ -96,11 +96,17 @@ def after_back_off(eta: int, not_before, now) -> int:
     return max(eta, math.ceil((not_before - now).total_seconds() / 60))
 
 
+def eta_rates() -> tuple[float | None, int]:
+    """Return the learned minutes per page (`auto` with books to learn from, else None) and the minutes per book."""
+    if settings.HERA_MINUTES_PER_BOOK == "auto":
+        return minutes_per_page(), DEFAULT_MINUTES_PER_BOOK
+    return None, settings.HERA_MINUTES_PER_BOOK
+
+
 def line_eta_minutes(order: Order, place: int) -> int:
-    per_page = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
+    per_page, per_book = eta_rates()
     if per_page is not None:
         return math.ceil(per_page * line_pages_left(order))
-    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
     if order.status == Status.GENERATING:
         total = order.pages_total or order.page_count
         return math.ceil(per_book * pages_left(order) / total) if total else per_book
@@ -110,8 +116,7 @@ def line_eta_minutes(order: Order, place: int) -> int:
 def etas(generations: int | None = None) -> dict[int, int]:
     """Every generating and queued order's ETA, as eta_minutes() gives it, in a few queries (for the admin's lists);
     pass `generations` when the number in force is already known."""
-    learned = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
-    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
+    learned, per_book = eta_rates()
     fields = ("id", "pages_total", "page_count", "pages_done")
     at_once = generations or concurrent_generations()
     result: dict[int, int] = {}
