@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
+from generation import picture_calls
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
 from generation.base import BookRequest, GenerationError, Generator, Story
 from generation.book import BuildStopped, build_book, clear_pages, new_book_name
@@ -34,6 +35,17 @@ from .previews import preview_prefix
 log = logging.getLogger("hera.worker")
 
 STALE_HEARTBEATS = timedelta(days=1)
+
+
+def stop_before_picture_call(in_flight: int) -> bool:
+    """Start no picture call once the worker is stopping: its slot may have waited for the minute's cap or for memory
+    after the build last looked at the stop flag, and the answer would be billed and then abandoned."""
+    if stopping.stop_requested():
+        raise BuildStopped("stopped before a picture call")
+    return True
+
+
+picture_calls.before_each_call(stop_before_picture_call)
 
 
 def process_next_order() -> str | None:

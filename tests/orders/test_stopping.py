@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_q.exceptions import TimeoutException
 from django_q.timeout import TimeoutHandler
 
-from generation import backends
-from generation.book import page_name
+from generation import backends, picture_calls
+from generation.book import BuildStopped, page_name
 from generation.offline import OfflineGenerator
 from hera import stopping
 from orders import queue, selectors, tasks
@@ -220,3 +220,14 @@ def test_the_live_queue_greys_a_worker_gone_idle_and_reds_only_one_lost_holding_
     assert f'<strong class="stale" data-worker-state="lost">worker silent, it held #{order.pk}</strong>' in page
     assert '<strong class="alive" data-worker-state="alive">worker alive</strong>' in page
     assert page.count('class="stale"') == 1
+
+
+def test_a_picture_call_whose_slot_waited_past_the_stop_is_never_started(tmp_path):
+    calls = picture_calls.PictureCalls(in_flight=1, per_minute=0, folder=tmp_path)
+    stopping.request_stop()  # while the call waited for its slot
+    started = []
+    with pytest.raises(BuildStopped):
+        with calls.slot():
+            started.append("picture call")
+    assert started == []
+    assert calls.held() == 0  # the slot is given back
