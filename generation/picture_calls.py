@@ -58,7 +58,9 @@ class PictureCalls:
         while True:
             fd = self._take_slot() if self.in_flight else None
             try:
-                if all(check(self.held()) for check in list(_before_each_call)):
+                held = self.held()
+                # Every check runs, even after a "not yet": one that raises (a stop) must not wait behind another.
+                if all([check(held) for check in list(_before_each_call)]):
                     break
             except BaseException:
                 if fd is not None:

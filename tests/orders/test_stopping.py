@@ -231,3 +231,18 @@ def test_a_picture_call_whose_slot_waited_past_the_stop_is_never_started(tmp_pat
             started.append("picture call")
     assert started == []
     assert calls.held() == 0  # the slot is given back
+
+
+def test_the_stop_is_seen_while_another_check_holds_a_picture_call_back(tmp_path, monkeypatch):
+    def memory_says_not_yet(in_flight: int) -> bool:
+        return False
+
+    monkeypatch.setattr(picture_calls, "_before_each_call", [memory_says_not_yet, tasks.stop_before_picture_call])
+    def waits(seconds: float) -> None:
+        raise AssertionError("the call waited for memory after the stop")
+
+    calls = picture_calls.PictureCalls(in_flight=1, per_minute=0, folder=tmp_path, sleep=waits)
+    stopping.request_stop()
+    with pytest.raises(BuildStopped):
+        with calls.slot():
+            pass
