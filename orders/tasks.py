@@ -80,8 +80,8 @@ def wake_for_next_order() -> None:
 
 
 def queue_tick() -> None:
-    """Housekeeping every minute: recover lost leases, expire unpaid orders, say the worker is alive, restart
-    processing, send emails."""
+    """Housekeeping every minute: recover lost leases, recheck pauses, expire unpaid orders, say the worker is alive,
+    restart processing, tell staff and held customers of a long pause, send emails, scale, purge old pages."""
     recovered = queue.leases_recover_expired()
     generation_pause_recheck()
     orders_expire_unpaid()
