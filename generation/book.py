@@ -37,7 +37,8 @@ STOP_POLL_SECONDS = 0.5
 
 
 class BuildStopped(StopBuild):
-    """The worker was asked to stop (a deploy, a plan change, a sleep): the pages drawn so far are saved."""
+    """The build was told to stop (the worker stopping, or the upstream paused by another book): the pages drawn so far
+    are saved."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ PICTURE_SIDES = {"1K": 1024, "2K": 2048, "4K": 4096}
 # The page is square (generation/pdf.py); 1:1 is one of the image model's aspect ratios (docs/image-generation).
 ASPECT_RATIO = "1:1"
 REQUEST_TIMEOUT_MS = 180_000  # an image can take a minute; beyond three the connection is presumed dead
-RETRYABLE_STATUS_CODES = [408, 429, 500, 502, 503, 504]
+# The client retries exactly what generation/faults.py calls the upstream's weather (then the pause takes over).
+RETRYABLE_STATUS_CODES = sorted(faults.UPSTREAM_CODES)
 # Finish reasons that mean "a filter stopped the answer", as opposed to a truncation or a normal stop.
 BLOCKING_FINISH_REASONS = {
     types.FinishReason.SAFETY,

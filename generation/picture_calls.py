@@ -25,7 +25,7 @@ MINUTE = 60.0
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "hera-picture-calls"
 
 # Checks run before every picture call, once its slot is held (the worker's memory guard registers one in
-# orders/apps.py). Each is given the calls in flight in the instance, this one included, and answers whether the call
+# orders/apps.py, the graceful stop one in orders/tasks.py). Each is given the calls in flight in the instance, this one included, and answers whether the call
 # may start now; False gives the slot back and asks again a moment later (answers in flight land and are freed),
 # raising stops the call before any answer is on its way.
 _before_each_call: list[Callable[[int], bool]] = []
@@ -58,7 +58,9 @@ class PictureCalls:
         while True:
             fd = self._take_slot() if self.in_flight else None
             try:
-                if all(check(self.held()) for check in list(_before_each_call)):
+                held = self.held()
+                # Every check runs, even after a "not yet": one that raises (a stop) must not wait behind another.
+                if all([check(held) for check in list(_before_each_call)]):
                     break
             except BaseException:
                 if fd is not None:

@@ -21,7 +21,6 @@ IDLE_FOOTPRINT_MB = 110
 # instance, Render's free plan, then makes three books at once: (512 - 110) // 125 = 3, their measured worst case
 # (403 MB, 445 with the noise) under the memory guard's threshold (90 %: 460 MB).
 BOOK_MEMORY_MB = 125
-MEASURED_BOOK_MB = 100  # the realistic worst case measured per book, before the margin
 # What one picture answer adds to a book worker while it arrives and is written, for the largest answer of each size
 # (2K measured: 37 MB for a 2K PNG of noise, 29 MB for an illustration as PNG, nothing for a JPEG one written as it
 # came; 40 with a margin; the others scaled by their pixels).

@@ -302,12 +302,12 @@ if HERA_IMAGE_SIZE not in {"1K", "2K", "4K"}:
     raise ImproperlyConfigured(f"HERA_IMAGE_SIZE must be 1K, 2K or 4K, not {HERA_IMAGE_SIZE!r}.")
 # A paused generation (a configuration error) is checked again this often, with a free models.get call.
 HERA_GENERATION_RECHECK_SECONDS = env_int("HERA_GENERATION_RECHECK_SECONDS", 300, minimum=10)
-# Upstream weather (429, 5xx, timeouts) pauses generation; one claim tries again after a back-off that starts here and
-# doubles up to the cap. The cap plus django-q2's scheduler (every 30 s) keeps a resumption within a minute of the
-# upstream's return.
 # Tries per Gemini call for 408/429/5xx and lost connections (google-genai's own retries, 2 s doubling) before the
 # call counts as the upstream's weather.
 HERA_GENAI_RETRY_ATTEMPTS = env_int("HERA_GENAI_RETRY_ATTEMPTS", 5, minimum=1)
+# Upstream weather (429, 5xx, timeouts) pauses generation; one claim tries again after a back-off that starts here and
+# doubles up to the cap. The cap plus django-q2's scheduler (every 30 s) keeps a resumption within a minute of the
+# upstream's return.
 HERA_UPSTREAM_BACKOFF_SECONDS = env_int("HERA_UPSTREAM_BACKOFF_SECONDS", 5, minimum=1)
 HERA_UPSTREAM_BACKOFF_MAX_SECONDS = min(60, env_int("HERA_UPSTREAM_BACKOFF_MAX_SECONDS", 30, minimum=1))
 # Estimated cost, in US dollars per million tokens, from https://ai.google.dev/gemini-api/docs/pricing (paid tier,

@@ -24,7 +24,7 @@ from .models import GenerationPause
 log = logging.getLogger("hera.worker")
 
 MB = 1024 * 1024
-MEMORY = "memory"  # the source of this guard's pauses (orders/pause.py)
+MEMORY = pause.MEMORY  # the source of this guard's pauses, one of the kinds orders/pause.py names
 RESUME_FRACTION = 0.9  # below the threshold by a margin, so a pause does not flap on one freed page
 
 

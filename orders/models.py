@@ -72,8 +72,9 @@ TRANSITIONS: dict[str, Transition] = {
     "finish": Transition(frozenset({Status.GENERATING}), Status.DONE),
     "retry_later": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     "recover": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
-    # Handed back uncounted: the generator's setup failed (orders/pause.py), memory ran short, or the worker was asked
-    # to stop (a deploy, a plan change, a sleep: hera/stopping.py).
+    # Handed back uncounted: the generator's setup failed or the upstream's weather paused generation
+    # (orders/pause.py), memory ran short, or the worker was asked to stop (a deploy, a plan change, a sleep:
+    # hera/stopping.py).
     "release": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     # The book's own calls met weather while a neutral probe of the same call was answered: handed back after a
     # back-off, uncounted the first time (generation/faults.py, orders/queue.py).

@@ -61,9 +61,13 @@ def upstream_paused_since(moment: datetime) -> bool:
     return GenerationPause.objects.filter(source=UPSTREAM, paused_at__gt=moment).exists()
 
 
-def generation_resume(source: str) -> bool:
-    """Lift the pause of `source`; return whether there was one."""
-    deleted, _ = GenerationPause.objects.filter(source=source).delete()
+def generation_resume(source: str, *, paused_before: datetime | None = None) -> bool:
+    """Lift the pause of `source` (only one that began before `paused_before`, if given); return whether there was
+    one."""
+    pauses = GenerationPause.objects.filter(source=source)
+    if paused_before is not None:
+        pauses = pauses.filter(paused_at__lt=paused_before)
+    deleted, _ = pauses.delete()
     if deleted:
         log.warning("generation resumed (%s)", source)
     return bool(deleted)

@@ -138,13 +138,16 @@ def heartbeat_record(heartbeat_id: str, order_id: int | None = None) -> None:
     """Say this worker is alive, what it holds, and how many books at once it makes (the number in force)."""
     WorkerHeartbeat.objects.update_or_create(
         worker_id=heartbeat_id[:100],
-        defaults={
-            "seen_at": timezone.now(),
-            "current_order_id": order_id,
-            "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
-            "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE[:200],
-        },
+        defaults={"seen_at": timezone.now(), "current_order_id": order_id, **heartbeat_concurrency()},
     )
+
+
+def heartbeat_concurrency() -> dict:
+    """Return the heartbeat's fields for the number of books at once this worker's claims obey, and its source."""
+    return {
+        "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
+        "concurrency_source": settings.HERA_CONCURRENT_GENERATIONS_SOURCE[:200],
+    }
 
 
 def heartbeat_forget(heartbeat_id: str) -> int:
@@ -166,28 +169,25 @@ def checkpoint_write_fenced(order_id: int, lease_token, write: Callable[[], None
 
 def order_record_progress(order_id: int, lease_token, pages_done: int) -> None:
     """Record that `pages_done` pages are finished; raise LeaseLost if the lease is gone."""
-    updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
-        pages_done=pages_done, updated_at=timezone.now()
-    )
-    if not updated:
-        raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
+    _fenced_update(order_id, lease_token, pages_done=pages_done)
     total = Order.objects.filter(pk=order_id).values_list("pages_total", flat=True).first()
     log.info("order progress #%d page %d/%d", order_id, pages_done, total or 0)
 
 
 def order_record_previews(order_id: int, lease_token, pages: list[int]) -> None:
     """Record which pages (1-based) have their small picture; raise LeaseLost if the lease is gone."""
-    updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
-        preview_pages=pages, updated_at=timezone.now()
-    )
-    if not updated:
-        raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")
+    _fenced_update(order_id, lease_token, preview_pages=pages)
 
 
 def order_save_story(order_id: int, lease_token, story: dict) -> None:
     """Checkpoint the written story so a resumed attempt does not write it again."""
+    _fenced_update(order_id, lease_token, story=story)
+
+
+def _fenced_update(order_id: int, lease_token, **changes) -> None:
+    """Write `changes` in one UPDATE if `lease_token` still holds the lease; raise LeaseLost otherwise."""
     updated = Order.objects.filter(pk=order_id, status=Status.GENERATING, lease_token=lease_token).update(
-        story=story, updated_at=timezone.now()
+        **changes, updated_at=timezone.now()
     )
     if not updated:
         raise LeaseLost(f"Order #{order_id}: lease {lease_token} is no longer held.")

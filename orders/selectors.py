@@ -84,21 +84,29 @@ def eta_minutes(order: Order, position_in_line: int | None = None, now=None) -> 
     if place is None:
         return None
     eta = line_eta_minutes(order, place)
-    return after_back_off(eta, order.not_before, now) if order.status == Status.QUEUED else eta
+    if order.status != Status.QUEUED:
+        return eta
+    return after_back_off(eta, order.not_before, now or timezone.now())
 
 
-def after_back_off(eta: int, not_before, now=None) -> int:
-    """Return `eta`, or the minutes left of a queued order's retry back-off when it ends later."""
+def after_back_off(eta: int, not_before, now) -> int:
+    """Never promise a queued order's book before its retry back-off (`not_before`) ends."""
     if not_before is None:
         return eta
-    return max(eta, math.ceil((not_before - (now or timezone.now())).total_seconds() / 60))
+    return max(eta, math.ceil((not_before - now).total_seconds() / 60))
+
+
+def eta_rates() -> tuple[float | None, int]:
+    """Return the learned minutes per page (`auto` with books to learn from, else None) and the minutes per book."""
+    if settings.HERA_MINUTES_PER_BOOK == "auto":
+        return minutes_per_page(), DEFAULT_MINUTES_PER_BOOK
+    return None, settings.HERA_MINUTES_PER_BOOK
 
 
 def line_eta_minutes(order: Order, place: int) -> int:
-    per_page = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
+    per_page, per_book = eta_rates()
     if per_page is not None:
         return math.ceil(per_page * line_pages_left(order))
-    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
     if order.status == Status.GENERATING:
         total = order.pages_total or order.page_count
         return math.ceil(per_book * pages_left(order) / total) if total else per_book
@@ -108,8 +116,7 @@ def line_eta_minutes(order: Order, place: int) -> int:
 def etas(generations: int | None = None) -> dict[int, int]:
     """Every generating and queued order's ETA, as eta_minutes() gives it, in a few queries (for the admin's lists);
     pass `generations` when the number in force is already known."""
-    learned = minutes_per_page() if settings.HERA_MINUTES_PER_BOOK == "auto" else None
-    per_book = DEFAULT_MINUTES_PER_BOOK if settings.HERA_MINUTES_PER_BOOK == "auto" else settings.HERA_MINUTES_PER_BOOK
+    learned, per_book = eta_rates()
     fields = ("id", "pages_total", "page_count", "pages_done")
     at_once = generations or concurrent_generations()
     result: dict[int, int] = {}
@@ -122,10 +129,10 @@ def etas(generations: int | None = None) -> dict[int, int]:
             result[order_id] = math.ceil(learned * left)
         else:
             result[order_id] = math.ceil(per_book * left / (total or count)) if total or count else per_book
-    place, now = len(generating), timezone.now()
-    for order_id, total, count, done, not_before in (
-        Order.objects.queued().in_claim_order().values_list(*fields, "not_before")
-    ):
+    place = len(generating)
+    now = timezone.now()
+    queued = Order.objects.queued().in_claim_order().values_list(*fields, "not_before")
+    for order_id, total, count, done, not_before in queued:
         place += 1
         pages_ahead += max((total or count) - done, 0)
         if learned is not None:

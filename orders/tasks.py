@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
+from generation import picture_calls
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
 from generation.base import BookRequest, GenerationError, Generator, Story
 from generation.book import BuildStopped, build_book, clear_pages, new_book_name
@@ -34,6 +35,17 @@ from .previews import preview_prefix
 log = logging.getLogger("hera.worker")
 
 STALE_HEARTBEATS = timedelta(days=1)
+
+
+def stop_before_picture_call(in_flight: int) -> bool:
+    """Start no picture call once the worker is stopping: its slot may have waited for the minute's cap or for memory
+    after the build last looked at the stop flag, and the answer would be billed and then abandoned."""
+    if stopping.stop_requested():
+        raise BuildStopped("stopped before a picture call")
+    return True
+
+
+picture_calls.before_each_call(stop_before_picture_call)
 
 
 def process_next_order() -> str | None:
@@ -64,14 +76,12 @@ def wake_for_next_order() -> None:
     queue.heartbeat_record(queue.cluster_id())
     if Order.objects.ready().exists():
         queue.wake_worker()
-        trial_at = pause.next_trial_at()
-        if trial_at is not None:
-            queue.wake_worker_at(trial_at)
+        wake_for_trial()
 
 
 def queue_tick() -> None:
-    """Housekeeping every minute: recover lost leases, expire unpaid orders, say the worker is alive, restart
-    processing, send emails."""
+    """Housekeeping every minute: recover lost leases, recheck pauses, expire unpaid orders, say the worker is alive,
+    restart processing, tell staff and held customers of a long pause, send emails, scale, purge old pages."""
     recovered = queue.leases_recover_expired()
     generation_pause_recheck()
     orders_expire_unpaid()
@@ -161,8 +171,7 @@ def generator_check() -> str:
     WorkerHeartbeat.objects.update_or_create(
         worker_id=queue.cluster_id(),
         defaults={
-            "seen_at": now, "generator_state": state, "generator_checked_at": now,
-            "concurrent_generations": settings.HERA_CONCURRENT_GENERATIONS,
+            "seen_at": now, "generator_state": state, "generator_checked_at": now, **queue.heartbeat_concurrency(),
         },
     )
     return state
@@ -229,14 +238,14 @@ def build_order(order: Order, me: str) -> None:
 
         # Both writes are fenced by the lease token and idempotent, so running one twice is harmless.
         def on_story(written: Story) -> None:
-            usage_flush(order.pk, generator)
+            usage_flush(order.pk, generator, order.started_at)
             story = written.to_dict()
             ride_out_blips(
                 lambda: queue.order_save_story(order.pk, lease, story), what=f"saving the story of #{order.pk}"
             )
 
         def on_page_done(pages_done: int) -> None:
-            usage_flush(order.pk, generator)
+            usage_flush(order.pk, generator, order.started_at)
             keeper.check()
             ride_out_blips(
                 lambda: queue.order_record_progress(order.pk, lease, pages_done),
@@ -306,7 +315,7 @@ def build_order(order: Order, me: str) -> None:
         return
     finally:
         keeper.stop()
-        usage_flush(order.pk, generator)
+        usage_flush(order.pk, generator, order.started_at)
     # Only now is the new book the one served: the old file and the page checkpoints can go.
     if old_pdf and old_pdf != new_pdf:
         discard(old_pdf)
@@ -326,7 +335,7 @@ def order_settle_failure(order: Order, lease, exc: Exception, generator: Generat
         verdict = Verdict(Fault.BOOK, f"{exc.__class__.__name__}: {exc}")
     if verdict.fault is not Fault.UPSTREAM:
         try:  # the upstream answered (a refusal is an answer)
-            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
+            upstream_resume_answered(order.started_at)
         except DatabaseUnreachable:
             pass  # the failure below meets the same database and says so
     if verdict.fault is Fault.CONFIGURATION:
@@ -372,7 +381,8 @@ def order_record_failure(order: Order, lease, error: str, me: str, *, defer: boo
 
 
 def order_release(order: Order, lease, reason: str, me: str) -> None:
-    """Give the order back uncounted (the worker is stopping), unless the lease is gone or the database stays away."""
+    """Give the order back uncounted (the worker is stopping, or another book paused the upstream), unless the lease is
+    gone or the database stays away."""
     try:
         ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
     except LeaseLost:
@@ -394,14 +404,13 @@ def order_release_and_pause(
             ),
             what="pausing generation",
         )
-        ride_out_blips(lambda: queue.order_release(order.pk, lease, reason, worker_id=me), what=f"releasing #{order.pk}")
-    except LeaseLost:
-        log.warning("order %s: lease lost before it could be released", order.reference)
     except DatabaseUnreachable:
         log.warning("order %s: database unreachable, not released; the lease will lapse", order.reference)
+        return
+    order_release(order, lease, reason, me)
 
 
-def usage_flush(order_id: int, generator: Generator) -> None:
+def usage_flush(order_id: int, generator: Generator, claimed_at) -> None:
     """Add what the generator's calls cost since the last record to the order (generators without a meter cost 0)."""
     meter = getattr(generator, "meter", None)
     if meter is None:
@@ -409,12 +418,20 @@ def usage_flush(order_id: int, generator: Generator) -> None:
     taken = meter.take()
     try:
         if any(counts.get("calls") for counts in taken.values()):
-            # A call was answered: whatever weather paused generation is over.
-            ride_out_blips(lambda: pause.generation_resume(pause.UPSTREAM), what="lifting the upstream pause")
+            upstream_resume_answered(claimed_at)
         # Not fenced: a write cut off at its COMMIT and run again counts twice, for an estimate of the cost.
         ride_out_blips(lambda: queue.order_record_usage(order_id, taken), what=f"recording the usage of #{order_id}")
     except DatabaseUnreachable:
         log.warning("order #%d: database unreachable, this part of its Gemini usage is not recorded", order_id)
+
+
+def upstream_resume_answered(claimed_at) -> None:
+    """A call of a book claimed at `claimed_at` was answered: lift an upstream pause older than that claim (the book is
+    its trial, or came after it). A book claimed before the pause is being handed back, and its pictures in flight were
+    asked for before the weather: their answers prove nothing, and the pause ends only by its trial."""
+    ride_out_blips(
+        lambda: pause.generation_resume(pause.UPSTREAM, paused_before=claimed_at), what="lifting the upstream pause"
+    )
 
 
 def discard(name: str) -> None:

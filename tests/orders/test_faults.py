@@ -7,6 +7,7 @@ Time is moved, not waited for: `time_passes()` ends every back-off and every pau
 import threading
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -16,6 +17,7 @@ from django.utils import timezone
 from google.genai import types
 
 from generation import google
+from generation.base import ModelUsage, UsageMeter
 from orders import emails, pause, queue, tasks
 from orders.models import EmailKind, GenerationPause, Order, OutboundEmail, Status
 from tests.conftest import make_order
@@ -308,3 +310,31 @@ def test_the_trial_claim_of_an_older_upstream_pause_is_not_handed_back(settings)
 
     order.refresh_from_db()
     assert order.status == Status.DONE
+
+
+def answered(generator_calls: int = 1) -> SimpleNamespace:
+    """A generator whose meter holds `generator_calls` answered picture calls."""
+    meter = UsageMeter()
+    meter.record("pictures", ModelUsage(calls=generator_calls))
+    return SimpleNamespace(meter=meter)
+
+
+def test_answers_to_a_book_claimed_before_an_upstream_pause_do_not_lift_it():
+    make_order(status="queued", page_count=2)
+    claimed = queue.order_claim_next("w")
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 429 RESOURCE_EXHAUSTED for another book")
+
+    tasks.usage_flush(claimed.pk, answered(), claimed.started_at)
+
+    assert pause.paused_kind() == pause.UPSTREAM  # the book is handed back; the pause ends by its trial
+
+
+def test_an_answer_to_the_trial_claim_lifts_the_upstream_pause():
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE")
+    make_order(status="queued", page_count=2)
+    time_passes()
+    trial = queue.order_claim_next("w")
+
+    tasks.usage_flush(trial.pk, answered(), trial.started_at)
+
+    assert pause.paused_kind() is None

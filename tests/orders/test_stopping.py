@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_q.exceptions import TimeoutException
 from django_q.timeout import TimeoutHandler
 
-from generation import backends
-from generation.book import page_name
+from generation import backends, picture_calls
+from generation.book import BuildStopped, page_name
 from generation.offline import OfflineGenerator
 from hera import stopping
 from orders import queue, selectors, tasks
@@ -188,6 +188,14 @@ def test_the_start_check_records_the_generators_state_for_the_live_queue(setting
     assert WorkerHeartbeat.objects.get(worker_id=queue.cluster_id()).generator_state == "offline: ok"
 
 
+def test_the_start_checks_heartbeat_says_where_its_number_in_force_comes_from(settings):
+    settings.HERA_GENERATOR = "offline"
+    settings.HERA_CONCURRENT_GENERATIONS, settings.HERA_CONCURRENT_GENERATIONS_SOURCE = 3, "auto: 1 GB"
+    tasks.generator_check()
+    beat = WorkerHeartbeat.objects.get(worker_id=queue.cluster_id())
+    assert (beat.concurrent_generations, beat.concurrency_source) == (3, "auto: 1 GB")
+
+
 def test_the_start_check_logs_a_refused_key_as_an_error_and_returns(gemini, settings, caplog):
     settings.GOOGLE_API_KEY = "not-the-key"
     with caplog.at_level(logging.INFO, logger="hera.worker"):
@@ -212,3 +220,29 @@ def test_the_live_queue_greys_a_worker_gone_idle_and_reds_only_one_lost_holding_
     assert f'<strong class="stale" data-worker-state="lost">worker silent, it held #{order.pk}</strong>' in page
     assert '<strong class="alive" data-worker-state="alive">worker alive</strong>' in page
     assert page.count('class="stale"') == 1
+
+
+def test_a_picture_call_whose_slot_waited_past_the_stop_is_never_started(tmp_path):
+    calls = picture_calls.PictureCalls(in_flight=1, per_minute=0, folder=tmp_path)
+    stopping.request_stop()  # while the call waited for its slot
+    started = []
+    with pytest.raises(BuildStopped):
+        with calls.slot():
+            started.append("picture call")
+    assert started == []
+    assert calls.held() == 0  # the slot is given back
+
+
+def test_the_stop_is_seen_while_another_check_holds_a_picture_call_back(tmp_path, monkeypatch):
+    def memory_says_not_yet(in_flight: int) -> bool:
+        return False
+
+    monkeypatch.setattr(picture_calls, "_before_each_call", [memory_says_not_yet, tasks.stop_before_picture_call])
+    def waits(seconds: float) -> None:
+        raise AssertionError("the call waited for memory after the stop")
+
+    calls = picture_calls.PictureCalls(in_flight=1, per_minute=0, folder=tmp_path, sleep=waits)
+    stopping.request_stop()
+    with pytest.raises(BuildStopped):
+        with calls.slot():
+            pass

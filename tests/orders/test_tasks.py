@@ -16,7 +16,7 @@ from generation import backends
 from generation.base import GenerationError
 from generation.book import page_name
 from generation.offline import OfflineGenerator
-from orders import emails, queue, tasks
+from orders import emails, pause, queue, tasks
 from orders.models import LeaseLost, Order, OrderEvent, Status, WorkerHeartbeat
 from tests.conftest import make_order
 
@@ -112,6 +112,14 @@ def test_the_last_book_in_line_wakes_nobody():
     OrmQ.objects.all().delete()
     tasks.process_next_order()
     assert OrmQ.objects.count() == 0
+
+
+def test_orders_waiting_through_an_upstream_pause_are_looked_at_again_when_its_next_try_is_due():
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE")
+    make_order(status="queued", page_count=2)
+    tasks.wake_for_next_order()
+    trial = Schedule.objects.get(name=queue.TRIAL_SCHEDULE)
+    assert (trial.func, trial.next_run) == ("orders.tasks.process_next_order", pause.next_trial_at())
 
 
 def test_page_checkpoints_are_deleted_once_the_book_is_done():
