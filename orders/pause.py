@@ -85,11 +85,13 @@ def claims_blocked(now: datetime | None = None) -> bool:
 
 
 def trial_take(now: datetime) -> None:
-    """Let one claim through an upstream pause whose next try is due; the next waits a back-off (call it locked)."""
+    """Let one claim through an upstream pause whose next try is due (call it locked)."""
     pause = GenerationPause.objects.filter(source=UPSTREAM, next_try_at__lte=now).first()
     if pause is None:
         return
-    pause.next_try_at = now + timedelta(seconds=max(1, pause.backoff_seconds))
+    # While the trial runs no other claim goes through: its answer lifts the pause, its weather pauses again with a
+    # longer back-off; only a trial whose worker vanished leaves the next try to its lease's end.
+    pause.next_try_at = now + timedelta(seconds=max(1, pause.backoff_seconds, settings.HERA_LEASE_SECONDS))
     pause.save(update_fields=["next_try_at"])
     log.warning("generation paused (upstream): one claim goes through to try again")
 

@@ -198,6 +198,20 @@ def test_an_upstream_pause_lets_one_claim_through_when_its_next_try_is_due():
     assert queue.order_claim_next("w2") is None
 
 
+def test_no_second_claim_goes_through_while_the_trial_is_still_running(settings):
+    settings.HERA_LEASE_SECONDS = 60
+    for _ in range(2):
+        make_order(status="queued")
+    pause.generation_pause(pause.UPSTREAM, "503 UNAVAILABLE")  # a 5 s back-off
+    time_passes()
+    assert queue.order_claim_next("w1") is not None  # the trial: its calls are still being retried
+
+    later = timezone.now() + timedelta(seconds=30)  # several back-offs, within the trial's lease
+
+    assert pause.claims_blocked(later)
+    assert not pause.claims_blocked(later + timedelta(seconds=31))  # a trial whose worker vanished
+
+
 def test_a_book_whose_own_calls_meet_weather_while_probes_pass_is_charged_from_the_second_time(gemini):
     gemini.refuse(503, unavailable_body(), when=lambda request: REFUSED in request.prompt)
     order = make_order(status="queued", child_name=REFUSED, page_count=2)
