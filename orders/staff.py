@@ -54,7 +54,7 @@ def _refusal(order: Order, accepted: Collection[str], rule: str) -> StaffResult 
     """Return the skipped result for an order whose status the operation does not accept, else None."""
     if order.status in accepted:
         return None
-    return StaffResult(order, False, _("is %(status)s: %(rule)s") % {"status": order.status, "rule": rule})
+    return StaffResult(order, False, _("is “%(status)s”: %(rule)s") % {"status": order.get_status_display(), "rule": rule})
 
 
 def _done(order: Order, detail: str, actor: str) -> StaffResult:

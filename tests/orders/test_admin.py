@@ -84,7 +84,7 @@ def test_action_changes_an_order_it_accepts_and_says_so(admin_client, action, st
 def test_action_skips_an_order_it_refuses_and_says_why(admin_client, action, status):
     order = order_in(status)
     response, messages = run_action(admin_client, action, order)
-    assert messages == [("warning", f"Skipped {order.reference}: is {status}: {RULES[action]}.")]
+    assert messages == [("warning", f"Skipped {order.reference}: is “{Status(status).label}”: {RULES[action]}.")]
     assert order.status == status
 
 
@@ -93,8 +93,8 @@ def test_action_reports_what_it_did_and_groups_what_it_skipped(admin_client):
     _, messages = run_action(admin_client, "retry", failed, done, queued, done_too)
     assert messages == [
         ("success", f"{failed.reference} queued again with fresh attempts."),
-        ("warning", f"Skipped {done.reference}, {done_too.reference}: is done: only failed or cancelled orders are retried."),
-        ("warning", f"Skipped {queued.reference}: is queued: only failed or cancelled orders are retried."),
+        ("warning", f"Skipped {done.reference}, {done_too.reference}: is “Ready”: only failed or cancelled orders are retried."),
+        ("warning", f"Skipped {queued.reference}: is “In the queue”: only failed or cancelled orders are retried."),
     ]
 
 
@@ -405,7 +405,7 @@ def test_queue_page_reports_a_refused_action(admin_client):
     order = order_in(Status.DONE)
     response = admin_client.post(QUEUE_ACT, {"cancel": order.pk}, follow=True)
     assert [(m.level_tag, m.message) for m in response.context["messages"]] == [
-        ("warning", f"{order.reference} is done: only queued or generating orders are cancelled.")
+        ("warning", f"{order.reference} is “Ready”: only queued or generating orders are cancelled.")
     ]
 
 

@@ -120,7 +120,7 @@ def test_a_refund_stripe_refuses_is_reported_and_can_be_asked_again(client, fake
 def test_an_unpaid_order_is_not_refunded(english_admin, fake_stripe):
     order = make_order()
     response = act(english_admin, order, "refund", confirm="yes")
-    assert messages_of(response) == [f"Skipped {order.reference}: is pending_payment: only a paid order is refunded."]
+    assert messages_of(response) == [f"Skipped {order.reference}: is “Awaiting payment”: only a paid order is refunded."]
     assert refunds_asked(fake_stripe) == []
 
 

@@ -204,6 +204,6 @@ def test_staff_operation_refuses_a_status_it_does_not_accept(name, status):
     result = OPERATIONS[name](order, actor="alice")
     order.refresh_from_db()
     assert not result.done
-    assert result.detail == f"is {status}: {ACCEPTS[name][1]}"
+    assert result.detail == f"is “{Status(status).label}”: {ACCEPTS[name][1]}"
     assert (order.status, order.priority) == (status, Priority.HIGH)
     assert (order.events.count(), order.emails.count()) == (events, emails)
