@@ -23,7 +23,7 @@ from generation import picture_calls
 from generation.backends import check_configuration, configuration_fingerprint, get_generator
 from generation.base import BookRequest, GenerationError, Generator, Story
 from generation.book import BuildStopped, build_book, clear_pages, new_book_name
-from generation.faults import Fault, Verdict, settle
+from generation.faults import Fault, Verdict, fault_of, settle
 from hera import stopping
 
 from . import blips, emails, memory_guard, pause, queue, scaling
@@ -143,11 +143,15 @@ def upstream_pause_recheck() -> None:
     paused = GenerationPause.objects.filter(source=pause.UPSTREAM, next_try_at__lte=timezone.now()).first()
     if paused is None or Order.objects.ready().exists():
         return  # a real claim is the trial
+    role = paused.probe or "story"
     try:
-        probe_generator(paused.probe or "story")
+        probe_generator(role)
     except GenerationError as exc:
-        pause.generation_pause(pause.UPSTREAM, str(exc), probe=paused.probe, retry_at=getattr(exc, "retry_at", None))
-        return
+        if fault_of(exc) is Fault.UPSTREAM:
+            pause.generation_pause(pause.UPSTREAM, str(exc), probe=paused.probe, retry_at=getattr(exc, "retry_at", None))
+            return
+        # Google answers again, and refuses even a neutral request: the configuration's problem now, not the weather.
+        pause.generation_pause(pause.CONFIGURATION, str(exc), fingerprint=configuration_fingerprint(), probe=role)
     pause.generation_resume(pause.UPSTREAM)
 
 

@@ -198,6 +198,17 @@ def test_an_upstream_pause_lets_one_claim_through_when_its_next_try_is_due():
     assert queue.order_claim_next("w2") is None
 
 
+def test_an_idle_upstream_pause_whose_probe_is_refused_becomes_a_configuration_pause(gemini):
+    pause.generation_pause(pause.UPSTREAM, "Gemini answered 503 UNAVAILABLE", probe="pictures")
+    time_passes()
+    gemini.refuse(400, invalid_argument_body())  # Google is back, and refuses every request of this shape
+
+    tasks.upstream_pause_recheck()
+
+    assert pause.paused_kind() == pause.CONFIGURATION
+    assert not GenerationPause.objects.filter(source=pause.UPSTREAM).exists()
+
+
 def test_no_second_claim_goes_through_while_the_trial_is_still_running(settings):
     settings.HERA_LEASE_SECONDS = 60
     for _ in range(2):
