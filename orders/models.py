@@ -286,6 +286,12 @@ class Order(models.Model):
                 order=self, from_status=from_status, to_status=target, actor=actor[:100], note=note[:2000]
             )
 
+    def note(self, *, actor: str, note: str) -> "OrderEvent":
+        """Write a line in the order's history without changing its status (a staff step, a payment to check)."""
+        return OrderEvent.objects.create(
+            order=self, from_status=self.status, to_status=self.status, actor=actor[:100], note=note[:2000]
+        )
+
     def queue(self, *, actor: str, note: str = "", priority: int | None = None) -> "OrderEvent":
         """Put the order in the queue for the first time (after payment, or as a free/test order)."""
         now = timezone.now()

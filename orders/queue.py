@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import selectors
 from .emails import outbox_add, outbox_order_failed
-from .models import EmailKind, LeaseLost, Order, OrderEvent, Priority, Status, WorkerHeartbeat
+from .models import EmailKind, LeaseLost, Order, Priority, Status, WorkerHeartbeat
 from .pause import claims_blocked, trial_take
 
 log = logging.getLogger("hera.queue")
@@ -332,7 +332,7 @@ def order_move_to_front(order: Order, *, actor: str) -> None:
     order.priority, order.queued_at = priority, queued_at
     with transaction.atomic():
         order.save(update_fields=["priority", "queued_at", "updated_at"])
-        _note(order, actor, "moved to the front of the queue")
+        order.note(actor=actor, note="moved to the front of the queue")
     log.info("order moved to front %s by %s", order.reference, actor)
 
 
@@ -343,8 +343,5 @@ def order_set_priority(order: Order, priority: int, *, actor: str) -> None:
     order.priority = priority
     with transaction.atomic():
         order.save(update_fields=["priority", "updated_at"])
-        _note(order, actor, f"priority set to {Priority(priority).label}")
+        order.note(actor=actor, note=f"priority set to {Priority(priority).label}")
 
-
-def _note(order: Order, actor: str, note: str) -> None:
-    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=actor, note=note)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import emails, queue, selectors
-from .models import TRANSITIONS, EmailKind, Kind, Order, OrderEvent, Priority, Status
+from .models import TRANSITIONS, EmailKind, Kind, Order, Priority, Status
 from .payments import RefundFailed, stripe_refund_create
 from .webhooks import livemode_expected
 
@@ -175,18 +175,18 @@ def order_refund(order: Order, *, actor: str) -> StaffResult:
         if order.refund_requested_at is None:
             order.refund_requested_at = timezone.now()
             order.save(update_fields=["refund_requested_at", "updated_at"])
-        _note(order, actor, f"refund of {order.stripe_payment_intent_id} asked by {actor}")
+        order.note(actor=actor, note=f"refund of {order.stripe_payment_intent_id} asked by {actor}")
     try:
         refund_id = stripe_refund_create(order)
     except RefundFailed as exc:
         with transaction.atomic():
-            _note(_locked(order), actor, f"refund refused by Stripe: {exc}")
+            _locked(order).note(actor=actor, note=f"refund refused by Stripe: {exc}")
         return StaffResult(order, False, _("refund refused by Stripe: %(error)s (asking again is safe)") % {"error": exc})
     with transaction.atomic():
         order = _locked(order)
         order.stripe_refund_id = refund_id[:255]
         order.save(update_fields=["stripe_refund_id", "updated_at"])
-        _note(order, actor, f"refund {refund_id} taken by Stripe; refunded once Stripe confirms")
+        order.note(actor=actor, note=f"refund {refund_id} taken by Stripe; refunded once Stripe confirms")
     return _done(order, _("refund asked of Stripe (%(refund)s); refunded once Stripe confirms") % {"refund": refund_id}, actor)
 
 
@@ -198,7 +198,7 @@ def order_payment_checked(order: Order, *, actor: str) -> StaffResult:
             return refused
         if not order.payment_check_reason:
             return StaffResult(order, False, _("has no extra payment to check"))
-        _note(order, actor, f"extra payment checked by {actor}: {order.payment_check_reason}")
+        order.note(actor=actor, note=f"extra payment checked by {actor}: {order.payment_check_reason}")
         order.payment_check_reason = ""
         order.save(update_fields=["payment_check_reason", "updated_at"])
     return _done(order, _("extra payment marked as checked"), actor)
@@ -215,6 +215,3 @@ def order_cancel_and_refund(order: Order, *, actor: str) -> StaffResult:
     refunded = order_refund(cancelled.order, actor=actor)
     return StaffResult(refunded.order, refunded.done, f"{cancelled.detail}; {refunded.detail}")
 
-
-def _note(order: Order, actor: str, note: str) -> None:
-    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=actor[:100], note=note)

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .emails import outbox_add, outbox_add_staff
-from .models import EmailKind, Order, OrderEvent, ProcessedStripeEvent, Status
+from .models import EmailKind, Order, ProcessedStripeEvent, Status
 from .payments import order_mark_paid, order_price_cents, order_record_stripe_ids
 
 log = logging.getLogger("hera.webhooks")
@@ -115,7 +115,7 @@ class StripeEventHandler:
             order.checkout_completed_at = timezone.now()
             order.payment_failed_at = None
             order.save(update_fields=["checkout_completed_at", "payment_failed_at", "updated_at"])
-            _note(order, f"checkout {self.object['id']} completed unpaid: a delayed payment is on its way")
+            order.note(actor=ACTOR, note=f"checkout {self.object['id']} completed unpaid: a delayed payment is on its way")
             outbox_add(order, EmailKind.PAYMENT_PENDING, dedupe_key=f"order-{order.pk}-payment_pending-{self.object['id']}")
         log.info("checkout completed unpaid for %s, awaiting the asynchronous payment", order.reference)
         return order
@@ -134,7 +134,7 @@ class StripeEventHandler:
         if order.status == Status.PENDING_PAYMENT:
             order.payment_failed_at = timezone.now()
             order.save(update_fields=["payment_failed_at", "updated_at"])
-            _note(order, f"asynchronous payment failed (session {self.object['id']}); the customer may pay again")
+            order.note(actor=ACTOR, note=f"asynchronous payment failed (session {self.object['id']}); the customer may pay again")
             outbox_add(order, EmailKind.PAYMENT_FAILED, dedupe_key=f"order-{order.pk}-payment_failed-{self.object['id']}")
         return order
 
@@ -160,7 +160,7 @@ class StripeEventHandler:
             payment_hold(order, note, session=self.object, payment_intent_id=self.payment_intent_id(),
                          livemode=self.object.get("livemode"))
         else:
-            _note(order, note)  # no money moved (unpaid, or nothing to pay): a line in the history is enough
+            order.note(actor=ACTOR, note=note)  # no money moved (unpaid, or nothing to pay): a line in the history is enough
         return False
 
     def session_differences(self, order: Order) -> list[str]:
@@ -234,7 +234,7 @@ class StripeEventHandler:
         intent = self.payment_intent_id()
         if intent and order.stripe_payment_intent_id and intent != order.stripe_payment_intent_id:
             # An extra payment given back: the order's own payment (and book) stand.
-            _note(order, f"extra payment {intent} refunded (charge {self.object.get('id')}); the order's payment stands")
+            order.note(actor=ACTOR, note=f"extra payment {intent} refunded (charge {self.object.get('id')}); the order's payment stands")
             return order
         order.refund(actor=ACTOR, note=f"charge {self.object.get('id')} refunded")
         outbox_add(order, EmailKind.REFUNDED)
@@ -254,10 +254,6 @@ class StripeEventHandler:
         return order
 
 
-def _note(order: Order, note: str) -> None:
-    """Write a line in the order's history without changing its status."""
-    OrderEvent.objects.create(order=order, from_status=order.status, to_status=order.status, actor=ACTOR, note=note[:2000])
-
 
 def payment_hold(order: Order, note: str, *, session: dict, payment_intent_id: str | None, livemode) -> None:
     """Keep money that does not match its order for staff: the order waits in payment_check if it was unpaid, or
@@ -276,6 +272,6 @@ def payment_hold(order: Order, note: str, *, session: dict, payment_intent_id: s
             reason = "\n".join(filter(None, [order.payment_check_reason, note]))
             order.payment_check_reason = reason[:4000]
             order.save(update_fields=["payment_check_reason", "updated_at"])
-            _note(order, note)
+            order.note(actor=ACTOR, note=note)
         paid_by = payment_intent_id or session.get("id")
         outbox_add_staff(order, EmailKind.PAYMENT_CHECK, dedupe_key=f"order-{order.pk}-payment_check-{paid_by}")
