@@ -80,7 +80,8 @@ TRANSITIONS: dict[str, Transition] = {
     # back-off, uncounted the first time (generation/faults.py, orders/queue.py).
     "defer": Transition(frozenset({Status.GENERATING}), Status.QUEUED),
     "fail": Transition(frozenset({Status.GENERATING}), Status.FAILED),
-    # A pending order is cancelled only by its failed payment; staff cancel what is in line (orders/staff.py).
+    # Staff cancel what is in line (orders/staff.py: never an unpaid order, whose checkout may still be paid). A
+    # pending order could be cancelled by its failed payment until issue 18; such orders exist and stay retryable.
     "cancel": Transition(frozenset({Status.PENDING_PAYMENT, Status.QUEUED, Status.GENERATING}), Status.CANCELLED),
     "expire": Transition(frozenset({Status.PENDING_PAYMENT}), Status.EXPIRED),
     # A refund can be delivered before the payment it undoes (Stripe sends events in any order).
